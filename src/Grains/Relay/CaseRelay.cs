@@ -1,0 +1,655 @@
+using TopOfHeart.Contracts.Alerts;
+using TopOfHeart.Contracts.Events;
+using TopOfHeart.Contracts.Figures;
+using TopOfHeart.Contracts.Views;
+
+namespace TopOfHeart.Grains.Relay;
+
+/// <summary>
+/// The relay rules of one case, as a deterministic state machine: no Orleans, no clock, no I/O.
+/// Events go in with the current time; the new state, the alerts to raise and resolve and the next
+/// deadline come out.
+/// <para>
+/// The case is a fold over its events in <c>occurredAt</c> order (ties in arrival order). A deadline
+/// is an event of its own in that order: a baton whose due time lies before the next event was
+/// dropped before it. An event that arrives out of order is inserted in its place and the fold is
+/// replayed; alerts raised before are never raised again.
+/// </para>
+/// </summary>
+public sealed class CaseRelay
+{
+    private readonly DetectionSettings _settings;
+    private readonly List<Entry> _log = [];
+    private readonly HashSet<string> _eventIds = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _raised = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _autoResolved = new(StringComparer.Ordinal);
+    private long _sequence;
+    private FoldState _state = new();
+
+    // Collects the effects of the call in progress; suppressed alerts never reach it.
+    private RelayEffects? _effects;
+    private DateTimeOffset _now;
+
+    public CaseRelay(string caseId, DetectionSettings settings)
+    {
+        CaseId = caseId;
+        _settings = settings;
+    }
+
+    public string CaseId { get; }
+
+    public int EventCount => _log.Count;
+
+    public bool Exists => _state.Exists;
+
+    public bool IsResolved => _state.Resolved;
+
+    public string? CustomerId => _state.CustomerId;
+
+    public string? Owner => _state.Owner;
+
+    /// <summary>Alert ids this case has raised, in the order it raised them.</summary>
+    public IReadOnlyCollection<string> RaisedAlertIds => _raised;
+
+    /// <summary>Alert ids this case resolved by itself (late pickup).</summary>
+    public IReadOnlyCollection<string> AutoResolvedAlertIds => _autoResolved;
+
+    /// <summary>The events applied so far, in fold order.</summary>
+    public IEnumerable<TouchpointEvent> Events => _log.Select(e => e.Event);
+
+    /// <summary>The earliest deadline not yet passed: a baton's SLA or a stall timeout.</summary>
+    public DateTimeOffset? NextDeadline
+    {
+        get
+        {
+            DateTimeOffset? next = null;
+            if (_state.InFlight is { Leg.Dropped: false } baton) next = baton.DueAt;
+            if (_state.Stall is { } stall && (next is null || stall.DueAt < next)) next = stall.DueAt;
+            return next;
+        }
+    }
+
+    /// <summary>Rebuilds a case from its stored events and the alert ids it had already raised and resolved.</summary>
+    /// <remarks>Does not fire deadlines that passed since; call <see cref="CheckDeadlines"/> for that.</remarks>
+    public static CaseRelay Restore(
+        string caseId,
+        DetectionSettings settings,
+        IEnumerable<TouchpointEvent> events,
+        IEnumerable<string> raisedAlertIds,
+        IEnumerable<string> autoResolvedAlertIds,
+        DateTimeOffset now,
+        RelayEffects effects)
+    {
+        var relay = new CaseRelay(caseId, settings);
+        relay._raised.UnionWith(raisedAlertIds);
+        relay._autoResolved.UnionWith(autoResolvedAlertIds);
+        foreach (var e in events)
+        {
+            if (relay._eventIds.Add(e.EventId)) relay._log.Add(new Entry(e, relay._sequence++));
+        }
+
+        relay._log.Sort(EntryOrder.Instance);
+        // Anything the stored case should have raised but had not (a crash between) comes out in effects.
+        relay.Replay(now, effects);
+        return relay;
+    }
+
+    /// <summary>
+    /// Applies one event of this case. Returns false for a duplicate (already applied), which
+    /// changes nothing. Deadlines that fall before the event in case order fire first.
+    /// </summary>
+    public bool Apply(TouchpointEvent e, DateTimeOffset now, RelayEffects effects)
+    {
+        if (!_eventIds.Add(e.EventId)) return false;
+
+        var entry = new Entry(e, _sequence++);
+        var inOrder = _log.Count == 0 || EntryOrder.Instance.Compare(_log[^1], entry) <= 0;
+        if (inOrder)
+        {
+            _log.Add(entry);
+            _effects = effects;
+            _now = now;
+            try
+            {
+                Step(entry.Event);
+            }
+            finally
+            {
+                _effects = null;
+            }
+        }
+        else
+        {
+            var at = _log.BinarySearch(entry, EntryOrder.Instance);
+            _log.Insert(at < 0 ? ~at : at, entry);
+            Replay(now, effects);
+        }
+
+        if (e.Type == EventType.HandoffAccepted)
+        {
+            var leg = _state.Legs.FindLast(l => l.AcceptEventId == e.EventId);
+            if (leg?.TimeToAccept is { } taken) effects.TimesToAccept[e.EventId] = taken;
+        }
+
+        return true;
+    }
+
+    /// <summary>Fires every deadline that has passed by <paramref name="now"/>.</summary>
+    public void CheckDeadlines(DateTimeOffset now, RelayEffects effects)
+    {
+        _effects = effects;
+        _now = now;
+        try
+        {
+            ExpireDeadlines(now, inclusive: true);
+        }
+        finally
+        {
+            _effects = null;
+        }
+    }
+
+    /// <summary>This case's share of the floor's figures, as it stands now.</summary>
+    public Contribution Contribution()
+    {
+        var c = new Contribution();
+        var s = _state;
+        if (!s.Exists) return c;
+        if (!s.Resolved && s.Owner is not null) c.Add(FigureKey.Of(Metric.OpenCases, s.Owner));
+        if (s.InFlight is { } baton) c.Add(FigureKey.Of(Metric.BatonsWaiting, baton.Leg.To, baton.Leg.From));
+        foreach (var leg in s.Legs)
+        {
+            if (leg.From is null) continue;
+            c.Add(FigureKey.Of(Metric.Handoffs, leg.From, leg.To));
+            if (leg.Outcome == LegOutcome.Accepted) c.Add(FigureKey.Of(Metric.Accepted, leg.From, leg.To));
+            if (leg.Outcome == LegOutcome.Rejected) c.Add(FigureKey.Of(Metric.Refused, leg.From, leg.To));
+            if (leg.PingPong) c.Add(FigureKey.Of(Metric.PingPongs, leg.From, leg.To));
+            if (leg.Dropped && leg.DueAt is { } due)
+                c.Add(FigureKey.Of(Metric.Dropped, leg.From, leg.To, DayNumber(due)));
+            if (leg.TimeToAccept is { } taken) c.Add(FigureKey.Of(Metric.AcceptTime, leg.To, n: AcceptTimeBuckets.Of(taken)));
+        }
+
+        return c;
+    }
+
+    public static int DayNumber(DateTimeOffset at) => DateOnly.FromDateTime(at.UtcDateTime).DayNumber;
+
+    public CaseView ToView()
+    {
+        var s = _state;
+        return new CaseView
+        {
+            CaseId = CaseId,
+            CustomerId = s.CustomerId ?? string.Empty,
+            Status = s.Resolved ? "resolved" : "open",
+            Owner = s.Owner,
+            BatonInFlight = s.InFlight is { } b
+                ? new BatonView
+                {
+                    FromDepartment = b.Leg.From,
+                    ToDepartment = b.Leg.To,
+                    RequestEventId = b.Leg.RequestEventId!,
+                    RequestedAt = b.Leg.RequestedAt!.Value,
+                    DueAt = b.DueAt,
+                    Dropped = b.Leg.Dropped,
+                }
+                : null,
+            Legs = s.Legs.Select(l => l.ToView()).ToList(),
+            HopCount = s.Requests,
+            FirstSentiment = s.FirstSentiment,
+            LastSentiment = s.LastSentiment,
+            AlertIds = s.AlertIds.ToList(),
+            EventCount = _log.Count,
+            OpenedAt = s.OpenedAt,
+            ResolvedAt = s.ResolvedAt,
+            LastEventAt = s.LastEventAt,
+            StallDueAt = s.Stall?.DueAt,
+        };
+    }
+
+    private void Replay(DateTimeOffset now, RelayEffects? effects)
+    {
+        _state = new FoldState();
+        _effects = effects;
+        _now = now;
+        try
+        {
+            foreach (var entry in _log) Step(entry.Event);
+        }
+        finally
+        {
+            _effects = null;
+        }
+    }
+
+    private void Step(TouchpointEvent e)
+    {
+        var s = _state;
+        var at = e.OccurredAt;
+
+        // Deadlines before this event (in case time, never ahead of the server's clock) fire first.
+        ExpireDeadlines(at < _now ? at : _now, inclusive: false);
+
+        if (!s.Exists)
+        {
+            s.Exists = true;
+            s.CustomerId = e.CustomerId;
+            s.OpenedAt = at;
+        }
+
+        if (s.LastEventAt is null || at > s.LastEventAt) s.LastEventAt = at;
+
+        var readingBefore = s.LastReading;
+        if (e.Sentiment is { } reading)
+        {
+            if (s.AwaitingReadingAfter is { } watched && !s.Resolved) CompareSentiment(watched, e, reading);
+            s.FirstSentiment ??= reading;
+            s.LastSentiment = reading;
+            s.LastReading = reading;
+        }
+
+        if (s.Stall is { } stall && e.Department == stall.Department && e.EventId != stall.AcceptEventId)
+        {
+            s.Stall = null;
+        }
+
+        if (s.Resolved && e.Type != EventType.CaseOpened) return;
+
+        if (e.CustomerRepeatedInfo && s.ContextLeg is { } contextLeg && !s.ContextLostRaised)
+        {
+            s.ContextLostRaised = true;
+            var department = e.Department ?? s.Owner ?? contextLeg.To;
+            Raise(AlertKind.ContextLost, e, department, contextLeg.From, contextLeg.To, dueAt: null,
+                $"Customer {e.CustomerId} had to repeat themselves to {department} on case {CaseId} after the handoff from {contextLeg.From ?? "another department"}",
+                [contextLeg.RequestEventId ?? contextLeg.AcceptEventId ?? e.EventId, e.EventId]);
+        }
+
+        switch (e.Type)
+        {
+            case EventType.CaseOpened:
+                if (s.Resolved)
+                {
+                    s.Resolved = false;
+                    s.ResolvedAt = null;
+                    s.Owner = e.Department;
+                }
+
+                TakeOwnershipIfNone(e.Department);
+                break;
+
+            case EventType.Interaction:
+                TakeOwnershipIfNone(e.Department);
+                ChaseIfInFlight(e);
+                break;
+
+            case EventType.CustomerContact:
+                ChaseIfInFlight(e);
+                break;
+
+            case EventType.HandoffRequested:
+                RequestHandoff(e, readingBefore: s.LastReading);
+                break;
+
+            case EventType.HandoffAccepted:
+                AcceptHandoff(e, readingBefore);
+                break;
+
+            case EventType.HandoffRejected:
+                RejectHandoff(e);
+                break;
+
+            case EventType.CaseResolved:
+                s.Resolved = true;
+                s.ResolvedAt = at;
+                TakeOwnershipIfNone(e.Department);
+                if (s.InFlight is { } open)
+                {
+                    open.Leg.Outcome = LegOutcome.Closed;
+                    s.InFlight = null;
+                }
+
+                s.Stall = null;
+                s.AwaitingReadingAfter = null;
+                break;
+
+            case EventType.Feedback:
+                break;
+        }
+    }
+
+    private void TakeOwnershipIfNone(string? department)
+    {
+        if (_state.Owner is null && department is not null)
+        {
+            _state.Owner = department;
+            _state.Owners.Add(department);
+        }
+    }
+
+    private void ChaseIfInFlight(TouchpointEvent e)
+    {
+        if (_state.InFlight is not { } baton) return;
+        var leg = baton.Leg;
+        var id = Raise(AlertKind.CustomerChasing, e, leg.To, leg.From, leg.To, dueAt: null,
+            $"Customer {e.CustomerId} is chasing case {CaseId} while {leg.To} has not picked it up from {leg.From ?? "another department"}",
+            [leg.RequestEventId!, e.EventId]);
+        baton.ChaseAlertIds.Add(id);
+    }
+
+    private void RequestHandoff(TouchpointEvent e, double? readingBefore)
+    {
+        var s = _state;
+        var from = e.Department!;
+        var to = e.ToDepartment!;
+        s.Requests++;
+        TakeOwnershipIfNone(from);
+
+        if (s.InFlight is { } previous)
+        {
+            previous.Leg.Outcome = LegOutcome.Superseded;
+            s.InFlight = null;
+        }
+
+        var sla = _settings.SlaFor(from, to);
+        var leg = new Leg
+        {
+            From = from,
+            To = to,
+            RequestEventId = e.EventId,
+            RequestedAt = e.OccurredAt,
+            DueAt = e.OccurredAt + sla,
+            Sla = sla,
+            Outcome = LegOutcome.InFlight,
+            SentimentBefore = readingBefore,
+            Reason = e.Reason,
+            TouchpointId = e.TouchpointId,
+        };
+        s.Legs.Add(leg);
+        s.InFlight = new Baton(leg, e.OccurredAt + sla);
+        s.ContextLeg = leg;
+        s.ContextLostRaised = false;
+
+        var bounced = s.Owners.Contains(to);
+        var tooMany = s.Requests >= _settings.MaxHops + 1;
+        if (bounced || tooMany)
+        {
+            leg.PingPong = true;
+            var why = bounced
+                ? $"{to} already owned case {CaseId}; {from} is sending it back"
+                : $"case {CaseId} is on handoff #{s.Requests} ({from} to {to}), more than {_settings.MaxHops}";
+            Raise(AlertKind.PingPong, e, from, from, to, dueAt: null, $"Ping-pong: {why}",
+                s.Legs.Where(l => l.RequestEventId is not null).Select(l => l.RequestEventId!).ToArray());
+        }
+    }
+
+    private void AcceptHandoff(TouchpointEvent e, double? readingBefore)
+    {
+        var s = _state;
+        var receiver = e.Department!;
+        Leg leg;
+        if (s.InFlight is { } baton && baton.Leg.To == receiver)
+        {
+            leg = baton.Leg;
+            leg.Outcome = LegOutcome.Accepted;
+            leg.AcceptedAt = e.OccurredAt;
+            leg.AcceptEventId = e.EventId;
+            var taken = e.OccurredAt - leg.RequestedAt!.Value;
+            leg.TimeToAccept = taken < TimeSpan.Zero ? TimeSpan.Zero : taken;
+            s.InFlight = null;
+
+            var late = new List<string>(baton.ChaseAlertIds);
+            if (leg.Dropped) late.Add(AlertVocabulary.AlertId(AlertKind.DroppedBaton, CaseId, leg.RequestEventId!));
+            foreach (var id in late) AutoResolve(id);
+        }
+        else
+        {
+            if (s.InFlight is { } other)
+            {
+                other.Leg.Outcome = LegOutcome.Superseded;
+                s.InFlight = null;
+            }
+
+            // Taken without a request: still a handoff from whoever owned the case.
+            leg = new Leg
+            {
+                From = s.Owner == receiver ? null : s.Owner,
+                To = receiver,
+                Outcome = LegOutcome.Accepted,
+                AcceptedAt = e.OccurredAt,
+                AcceptEventId = e.EventId,
+                SentimentBefore = readingBefore,
+            };
+            s.Legs.Add(leg);
+            s.ContextLeg = leg;
+            s.ContextLostRaised = false;
+        }
+
+        s.Owner = receiver;
+        s.Owners.Add(receiver);
+        s.AwaitingReadingAfter = leg;
+        s.Stall = new Stall(receiver, e.OccurredAt + _settings.StallTimeout, leg, e.EventId);
+    }
+
+    private void RejectHandoff(TouchpointEvent e)
+    {
+        var s = _state;
+        var receiver = e.Department!;
+        Leg leg;
+        if (s.InFlight is { } baton && baton.Leg.To == receiver)
+        {
+            leg = baton.Leg;
+            s.InFlight = null;
+        }
+        else
+        {
+            leg = new Leg { From = s.Owner == receiver ? null : s.Owner, To = receiver };
+            s.Legs.Add(leg);
+        }
+
+        leg.Outcome = LegOutcome.Rejected;
+        leg.RejectedAt = e.OccurredAt;
+        leg.Reason = e.Reason ?? leg.Reason;
+        var because = string.IsNullOrEmpty(e.Reason) ? "" : $": {e.Reason}";
+        Raise(AlertKind.HandoffRejected, e, receiver, leg.From, receiver, dueAt: null,
+            $"{receiver} refused case {CaseId} from {leg.From ?? "another department"}{because}",
+            leg.RequestEventId is null ? [e.EventId] : [leg.RequestEventId, e.EventId]);
+    }
+
+    private void CompareSentiment(Leg leg, TouchpointEvent e, double reading)
+    {
+        var s = _state;
+        if (e.EventId == leg.AcceptEventId) return;
+        s.AwaitingReadingAfter = null;
+        leg.SentimentAfter = reading;
+        if (leg.SentimentBefore is not { } before) return;
+        if (before - reading >= _settings.SentimentDrop - 1e-9)
+        {
+            var owner = leg.To;
+            Raise(AlertKind.SentimentDrop, e, owner, leg.From, leg.To, dueAt: null,
+                $"Customer {e.CustomerId}'s mood fell from {before:0.00} to {reading:0.00} on case {CaseId} after {leg.From ?? "another department"} handed it to {leg.To}",
+                [leg.RequestEventId ?? leg.AcceptEventId!, e.EventId]);
+        }
+    }
+
+    private void ExpireDeadlines(DateTimeOffset until, bool inclusive)
+    {
+        var s = _state;
+        if (s.InFlight is { Leg.Dropped: false } baton && Passed(baton.DueAt, until, inclusive))
+        {
+            var leg = baton.Leg;
+            leg.Dropped = true;
+            RaiseAt(AlertKind.DroppedBaton, leg.RequestEventId!, leg.To, leg.From, leg.To, baton.DueAt,
+                $"{leg.To} has not picked up case {CaseId} from {leg.From} for {Durations.Humanize(leg.Sla)}",
+                [leg.RequestEventId!], touchpointId: leg.TouchpointId);
+        }
+
+        if (s.Stall is { } stall && Passed(stall.DueAt, until, inclusive))
+        {
+            s.Stall = null;
+            RaiseAt(AlertKind.StalledAfterAccept, stall.AcceptEventId, stall.Department, stall.Leg.From, stall.Leg.To, stall.DueAt,
+                $"{stall.Department} accepted case {CaseId} from {stall.Leg.From ?? "another department"} but has done nothing on it for {Durations.Humanize(_settings.StallTimeout)}",
+                [stall.AcceptEventId], touchpointId: null);
+        }
+    }
+
+    private static bool Passed(DateTimeOffset due, DateTimeOffset until, bool inclusive) =>
+        inclusive ? due <= until : due < until;
+
+    private string Raise(AlertKind kind, TouchpointEvent trigger, string department, string? from, string? to,
+        DateTimeOffset? dueAt, string message, IReadOnlyList<string> evidence) =>
+        RaiseAt(kind, trigger.EventId, department, from, to, dueAt, message, evidence, trigger.TouchpointId);
+
+    private string RaiseAt(AlertKind kind, string triggerEventId, string department, string? from, string? to,
+        DateTimeOffset? dueAt, string message, IReadOnlyList<string> evidence, string? touchpointId)
+    {
+        var id = AlertVocabulary.AlertId(kind, CaseId, triggerEventId);
+        if (!_state.AlertIds.Contains(id)) _state.AlertIds.Add(id);
+        if (_raised.Add(id) && _effects is not null)
+        {
+            _effects.Raised.Add(new Alert
+            {
+                AlertId = id,
+                Kind = kind,
+                Severity = AlertVocabulary.SeverityOf(kind),
+                Status = AlertStatus.Open,
+                CaseId = CaseId,
+                CustomerId = _state.CustomerId ?? string.Empty,
+                Department = department,
+                FromDepartment = from,
+                ToDepartment = to,
+                TriggerEventId = triggerEventId,
+                RaisedAt = _now,
+                DueAt = dueAt,
+                Message = message,
+                Evidence = evidence.Distinct().ToArray(),
+                TouchpointId = touchpointId,
+                UpdatedAt = _now,
+            });
+        }
+
+        return id;
+    }
+
+    private void AutoResolve(string alertId)
+    {
+        if (_autoResolved.Add(alertId)) _effects?.Resolved.Add(alertId);
+    }
+
+    private sealed record Entry(TouchpointEvent Event, long Sequence);
+
+    private sealed class EntryOrder : IComparer<Entry>
+    {
+        public static readonly EntryOrder Instance = new();
+
+        public int Compare(Entry? x, Entry? y)
+        {
+            var byTime = x!.Event.OccurredAt.CompareTo(y!.Event.OccurredAt);
+            return byTime != 0 ? byTime : x.Sequence.CompareTo(y.Sequence);
+        }
+    }
+
+    private sealed class FoldState
+    {
+        public bool Exists;
+        public string? CustomerId;
+        public string? Owner;
+        public readonly HashSet<string> Owners = new(StringComparer.Ordinal);
+        public bool Resolved;
+        public DateTimeOffset? OpenedAt;
+        public DateTimeOffset? ResolvedAt;
+        public DateTimeOffset? LastEventAt;
+        public Baton? InFlight;
+        public readonly List<Leg> Legs = [];
+        public int Requests;
+        public double? FirstSentiment;
+        public double? LastSentiment;
+        public double? LastReading;
+        public Leg? AwaitingReadingAfter;
+        public Leg? ContextLeg;
+        public bool ContextLostRaised;
+        public Stall? Stall;
+        public readonly List<string> AlertIds = [];
+    }
+
+    private sealed record Baton(Leg Leg, DateTimeOffset DueAt)
+    {
+        public List<string> ChaseAlertIds { get; } = [];
+    }
+
+    private sealed record Stall(string Department, DateTimeOffset DueAt, Leg Leg, string AcceptEventId);
+
+    private enum LegOutcome
+    {
+        InFlight,
+        Accepted,
+        Rejected,
+        Superseded,
+        Closed,
+    }
+
+    private sealed class Leg
+    {
+        public string? From;
+        public required string To;
+        public string? RequestEventId;
+        public DateTimeOffset? RequestedAt;
+        public DateTimeOffset? DueAt;
+        public TimeSpan Sla;
+        public string? AcceptEventId;
+        public DateTimeOffset? AcceptedAt;
+        public DateTimeOffset? RejectedAt;
+        public TimeSpan? TimeToAccept;
+        public LegOutcome Outcome;
+        public bool Dropped;
+        public bool PingPong;
+        public double? SentimentBefore;
+        public double? SentimentAfter;
+        public string? Reason;
+        public string? TouchpointId;
+
+        public LegView ToView() => new()
+        {
+            FromDepartment = From,
+            ToDepartment = To,
+            Outcome = Outcome switch
+            {
+                LegOutcome.InFlight => "in-flight",
+                LegOutcome.Accepted => "accepted",
+                LegOutcome.Rejected => "rejected",
+                LegOutcome.Superseded => "superseded",
+                _ => "closed",
+            },
+            RequestEventId = RequestEventId,
+            RequestedAt = RequestedAt,
+            AcceptedAt = AcceptedAt,
+            RejectedAt = RejectedAt,
+            TimeToAcceptSeconds = TimeToAccept?.TotalSeconds,
+            Dropped = Dropped,
+            PingPong = PingPong,
+            SentimentBefore = SentimentBefore,
+            SentimentAfter = SentimentAfter,
+            Reason = Reason,
+        };
+    }
+}
+
+/// <summary>What applying events or passing deadlines asks the world to do.</summary>
+public sealed class RelayEffects
+{
+    public List<Alert> Raised { get; } = [];
+
+    /// <summary>Alert ids to resolve with <see cref="AlertVocabulary.LatePickup"/>.</summary>
+    public List<string> Resolved { get; } = [];
+
+    /// <summary>Event id of an accept → how long its baton waited.</summary>
+    public Dictionary<string, TimeSpan> TimesToAccept { get; } = new(StringComparer.Ordinal);
+
+    public bool IsEmpty => Raised.Count == 0 && Resolved.Count == 0;
+
+    public void Clear()
+    {
+        Raised.Clear();
+        Resolved.Clear();
+        TimesToAccept.Clear();
+    }
+}
