@@ -23,6 +23,9 @@ public sealed class CaseRelay
     private readonly HashSet<string> _eventIds = new(StringComparer.Ordinal);
     private readonly HashSet<string> _raised = new(StringComparer.Ordinal);
     private readonly HashSet<string> _autoResolved = new(StringComparer.Ordinal);
+
+    // Chasing alert id → the request it chased; outlives replays, so an accept folded in before the chase still resolves it.
+    private readonly Dictionary<string, string> _chasedRequests = new(StringComparer.Ordinal);
     private long _sequence;
     private FoldState _state = new();
 
@@ -271,7 +274,7 @@ public sealed class CaseRelay
                 {
                     s.Resolved = false;
                     s.ResolvedAt = null;
-                    s.Owner = e.Department;
+                    s.Owner = null; // so the reopening department is taken on below, and counted among former owners
                 }
 
                 TakeOwnershipIfNone(e.Department);
@@ -333,7 +336,7 @@ public sealed class CaseRelay
         var id = Raise(AlertKind.CustomerChasing, e, leg.To, leg.From, leg.To, dueAt: null,
             $"Customer {e.CustomerId} is chasing case {CaseId} while {leg.To} has not picked it up from {leg.From ?? "another department"}",
             [leg.RequestEventId!, e.EventId]);
-        baton.ChaseAlertIds.Add(id);
+        _chasedRequests[id] = leg.RequestEventId!;
     }
 
     private void RequestHandoff(TouchpointEvent e, double? readingBefore)
@@ -397,8 +400,11 @@ public sealed class CaseRelay
             leg.TimeToAccept = taken < TimeSpan.Zero ? TimeSpan.Zero : taken;
             s.InFlight = null;
 
-            var late = new List<string>(baton.ChaseAlertIds);
-            if (leg.Dropped) late.Add(AlertVocabulary.AlertId(AlertKind.DroppedBaton, CaseId, leg.RequestEventId!));
+            // Raised by this fold or an earlier one: an accept that arrives out of order can precede them in case time.
+            var requestId = leg.RequestEventId!;
+            var late = _chasedRequests.Where(c => c.Value == requestId).Select(c => c.Key).ToList();
+            var dropped = AlertVocabulary.AlertId(AlertKind.DroppedBaton, CaseId, requestId);
+            if (_raised.Contains(dropped)) late.Add(dropped);
             foreach (var id in late) AutoResolve(id);
         }
         else
@@ -571,10 +577,7 @@ public sealed class CaseRelay
         public readonly List<string> AlertIds = [];
     }
 
-    private sealed record Baton(Leg Leg, DateTimeOffset DueAt)
-    {
-        public List<string> ChaseAlertIds { get; } = [];
-    }
+    private sealed record Baton(Leg Leg, DateTimeOffset DueAt);
 
     private sealed record Stall(string Department, DateTimeOffset DueAt, Leg Leg, string AcceptEventId);
 

@@ -1,0 +1,267 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TopOfHeart.Contracts.Alerts;
+using TopOfHeart.Contracts.Figures;
+using TopOfHeart.Contracts.Grains;
+using TopOfHeart.Grains.Figures;
+using TopOfHeart.Grains.Hosting;
+
+namespace TopOfHeart.Grains.Alerts;
+
+[GenerateSerializer, Alias("TopOfHeart.AlertBookState")]
+public sealed class AlertBookState
+{
+    [Id(0)] public Dictionary<string, Alert> Alerts { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>One partition of the alerts: raises each alert once, and owns its lifecycle.</summary>
+public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAlertBookGrain
+{
+    private readonly AlertSettings _settings;
+    private readonly TimeProvider _clock;
+    private readonly FigureAggregator _figures;
+    private readonly IAlertFeed _feed;
+    private readonly ILogger<AlertBookGrain> _logger;
+    private Dictionary<string, Alert> _alerts = new(StringComparer.Ordinal);
+    private ITimer? _escalationTimer;
+    private DateTimeOffset? _armedFor;
+    private IAlertBookGrain _self = null!;
+
+    public AlertBookGrain(
+        [PersistentState(StorageNames.AlertBook, StorageNames.Provider)] IPersistentState<AlertBookState> store,
+        IOptions<SnapshotSettings> snapshots,
+        IOptions<AlertSettings> settings,
+        TimeProvider clock,
+        FigureAggregator figures,
+        IAlertFeed feed,
+        ILogger<AlertBookGrain> logger)
+        : base(store, snapshots)
+    {
+        _settings = settings.Value;
+        _clock = clock;
+        _figures = figures;
+        _feed = feed;
+        _logger = logger;
+    }
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        await base.OnActivateAsync(cancellationToken);
+        _self = this.AsReference<IAlertBookGrain>();
+        _alerts = new Dictionary<string, Alert>(Stored.Alerts, StringComparer.Ordinal);
+        await CheckEscalations();
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _escalationTimer?.Dispose();
+        await base.OnDeactivateAsync(reason, cancellationToken);
+    }
+
+    public async Task<Alert[]> Raise(Alert[] alerts)
+    {
+        var fresh = new List<Alert>(alerts.Length);
+        foreach (var alert in alerts)
+        {
+            if (_alerts.ContainsKey(alert.AlertId)) continue;
+            _alerts[alert.AlertId] = alert;
+            fresh.Add(alert);
+            Count(alert, +1);
+            _feed.Publish(alert, raised: true);
+        }
+
+        if (fresh.Count == 0) return [];
+        MarkDirty();
+        ArmEscalation();
+        await Task.WhenAll(fresh
+            .Where(a => a.TouchpointId is not null)
+            .Select(a => CountAtTouchpoint(a)));
+        return [.. fresh];
+    }
+
+    public Task AutoResolve(string[] alertIds, string resolution)
+    {
+        foreach (var id in alertIds)
+        {
+            if (_alerts.TryGetValue(id, out var alert) && alert.Status != AlertStatus.Resolved)
+            {
+                var now = _clock.GetUtcNow();
+                Change(alert with { Status = AlertStatus.Resolved, ResolvedAt = now, Resolution = resolution, UpdatedAt = now });
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<Alert?> Acknowledge(string alertId, string by)
+    {
+        if (!_alerts.TryGetValue(alertId, out var alert)) return Task.FromResult<Alert?>(null);
+        if (alert.Status != AlertStatus.Open) return Task.FromResult<Alert?>(alert);
+        var now = _clock.GetUtcNow();
+        return Task.FromResult<Alert?>(Change(alert with
+        {
+            Status = AlertStatus.Acknowledged,
+            AcknowledgedBy = by,
+            AcknowledgedAt = now,
+            UpdatedAt = now,
+        }));
+    }
+
+    public Task<Alert?> Resolve(string alertId, string by, string? resolution)
+    {
+        if (!_alerts.TryGetValue(alertId, out var alert)) return Task.FromResult<Alert?>(null);
+        if (alert.Status == AlertStatus.Resolved) return Task.FromResult<Alert?>(alert);
+        var now = _clock.GetUtcNow();
+        return Task.FromResult<Alert?>(Change(alert with
+        {
+            Status = AlertStatus.Resolved,
+            AcknowledgedBy = alert.AcknowledgedBy ?? by,
+            AcknowledgedAt = alert.AcknowledgedAt ?? now,
+            ResolvedAt = now,
+            ResolvedBy = by,
+            Resolution = string.IsNullOrWhiteSpace(resolution) ? "resolved" : resolution,
+            UpdatedAt = now,
+        }));
+    }
+
+    public Task<Alert?> Get(string alertId) => Task.FromResult(_alerts.GetValueOrDefault(alertId));
+
+    public Task<Alert[]> Query(AlertQuery query)
+    {
+        var matches = new List<Alert>();
+        foreach (var alert in _alerts.Values)
+        {
+            if (query.Matches(alert)) matches.Add(alert);
+        }
+
+        matches.Sort(NewestFirst.Instance);
+        if (matches.Count > query.Limit) matches.RemoveRange(query.Limit, matches.Count - query.Limit);
+        return Task.FromResult(matches.ToArray());
+    }
+
+    public Task CheckEscalations()
+    {
+        _armedFor = null;
+        var now = _clock.GetUtcNow();
+        List<string>? forget = null;
+        foreach (var alert in _alerts.Values.ToList())
+        {
+            if (alert.Status == AlertStatus.Resolved)
+            {
+                if (alert.ResolvedAt + _settings.ResolvedRetention <= now) (forget ??= []).Add(alert.AlertId);
+                continue;
+            }
+
+            if (NextEscalation(alert) is { } due && due <= now)
+            {
+                var level = alert.EscalationLevel + 1;
+                Change(alert with
+                {
+                    EscalationLevel = level,
+                    EscalatedAt = now,
+                    UpdatedAt = now,
+                    Message = Escalated(alert.Message, level),
+                });
+                LogEscalated(_logger, alert.AlertId, level);
+            }
+        }
+
+        if (forget is not null)
+        {
+            foreach (var id in forget) _alerts.Remove(id);
+            MarkDirty();
+        }
+
+        ArmEscalation();
+        return Task.CompletedTask;
+    }
+
+    private static string Escalated(string message, int level)
+    {
+        var marker = message.IndexOf(" [escalated", StringComparison.Ordinal);
+        var plain = marker < 0 ? message : message[..marker];
+        return $"{plain} [escalated to level {level}]";
+    }
+
+    private DateTimeOffset? NextEscalation(Alert alert)
+    {
+        if (alert.Status != AlertStatus.Open) return null;
+        if (alert.Severity < Severity.High) return null;
+        if (alert.EscalationLevel >= _settings.MaxEscalationLevel) return null;
+        return (alert.EscalatedAt ?? alert.RaisedAt) + _settings.EscalateAfter;
+    }
+
+    private void ArmEscalation()
+    {
+        DateTimeOffset? next = null;
+        foreach (var alert in _alerts.Values)
+        {
+            if (NextEscalation(alert) is { } due && (next is null || due < next)) next = due;
+        }
+
+        if (next == _armedFor) return;
+        _escalationTimer?.Dispose();
+        _escalationTimer = null;
+        _armedFor = next;
+        if (next is not { } at) return;
+
+        var delay = at - _clock.GetUtcNow();
+        if (delay < TimeSpan.Zero) delay = TimeSpan.Zero;
+        _escalationTimer = _clock.CreateTimer(static state => ((AlertBookGrain)state!).OnTimer(), this, delay, Timeout.InfiniteTimeSpan);
+        DelayDeactivation(delay + TimeSpan.FromMinutes(1));
+    }
+
+    private void OnTimer() =>
+        _self.CheckEscalations().ContinueWith(
+            static (t, state) => LogEscalationCheckFailed(((AlertBookGrain)state!)._logger, t.Exception!),
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted,
+            TaskScheduler.Default);
+
+    private Alert Change(Alert updated)
+    {
+        var before = _alerts[updated.AlertId];
+        _alerts[updated.AlertId] = updated;
+        if (before.Status != AlertStatus.Resolved && updated.Status == AlertStatus.Resolved) Count(before, -1);
+        MarkDirty();
+        _feed.Publish(updated, raised: false);
+        ArmEscalation();
+        return updated;
+    }
+
+    private void Count(Alert alert, int delta) =>
+        _figures.Add(FigureKey.Of(Metric.AlertsOpen, SeverityName(alert.Severity), alert.Department), delta);
+
+    internal static string SeverityName(Severity severity) => severity switch
+    {
+        Severity.Critical => "critical",
+        Severity.High => "high",
+        Severity.Medium => "medium",
+        _ => "low",
+    };
+
+    private async Task CountAtTouchpoint(Alert alert)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<ITouchpointGrain>(alert.TouchpointId!).CountAlert(alert.AlertId, alert.Kind);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogTouchpointCountFailed(_logger, alert.AlertId, ex);
+        }
+    }
+
+    protected override void CaptureState(AlertBookState state) =>
+        state.Alerts = new Dictionary<string, Alert>(_alerts, StringComparer.Ordinal);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Alert {AlertId} escalated to level {Level}")]
+    private static partial void LogEscalated(ILogger logger, string alertId, int level);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "An escalation check failed")]
+    private static partial void LogEscalationCheckFailed(ILogger logger, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not count alert {AlertId} at its touchpoint")]
+    private static partial void LogTouchpointCountFailed(ILogger logger, string alertId, Exception ex);
+}

@@ -1,0 +1,219 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TopOfHeart.Contracts.Alerts;
+using TopOfHeart.Contracts.Events;
+using TopOfHeart.Contracts.Figures;
+using TopOfHeart.Contracts.Grains;
+using TopOfHeart.Contracts.Views;
+using TopOfHeart.Grains.Figures;
+using TopOfHeart.Grains.Hosting;
+using TopOfHeart.Grains.Relay;
+
+namespace TopOfHeart.Grains.Cases;
+
+[GenerateSerializer, Alias("TopOfHeart.CaseState")]
+public sealed class CaseState
+{
+    [Id(0)] public List<TouchpointEvent> Events { get; set; } = [];
+    [Id(1)] public List<string> RaisedAlertIds { get; set; } = [];
+    [Id(2)] public List<string> AutoResolvedAlertIds { get; set; } = [];
+
+    /// <summary>Alerts raised but not yet confirmed by their book (an outbox, retried).</summary>
+    [Id(3)] public List<Alert> UnsentAlerts { get; set; } = [];
+    [Id(4)] public List<string> UnsentResolutions { get; set; } = [];
+}
+
+/// <summary>
+/// Holds one case's relay (the deterministic <see cref="CaseRelay"/>), arms a timer for its next
+/// deadline, and hands the alerts it raises to their books.
+/// </summary>
+public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
+{
+    private readonly DetectionSettings _detection;
+    private readonly TimeProvider _clock;
+    private readonly FigureAggregator _figures;
+    private readonly ILogger<CaseGrain> _logger;
+    private CaseRelay _relay = null!;
+    private Contribution _contribution = new();
+    private readonly List<Alert> _unsentAlerts = [];
+    private readonly List<string> _unsentResolutions = [];
+    private ITimer? _deadlineTimer;
+    private DateTimeOffset? _armedFor;
+    private ICaseGrain _self = null!;
+
+    public CaseGrain(
+        [PersistentState(StorageNames.Case, StorageNames.Provider)] IPersistentState<CaseState> store,
+        IOptions<SnapshotSettings> snapshots,
+        IOptions<DetectionSettings> detection,
+        TimeProvider clock,
+        FigureAggregator figures,
+        ILogger<CaseGrain> logger)
+        : base(store, snapshots)
+    {
+        _detection = detection.Value;
+        _clock = clock;
+        _figures = figures;
+        _logger = logger;
+    }
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        await base.OnActivateAsync(cancellationToken);
+        _self = this.AsReference<ICaseGrain>();
+        var caseId = this.GetPrimaryKeyString();
+        var effects = new RelayEffects();
+        if (HasStoredState)
+        {
+            _relay = CaseRelay.Restore(caseId, _detection, Stored.Events, Stored.RaisedAlertIds, Stored.AutoResolvedAlertIds,
+                _clock.GetUtcNow(), effects);
+            _unsentAlerts.AddRange(Stored.UnsentAlerts);
+            _unsentResolutions.AddRange(Stored.UnsentResolutions);
+        }
+        else
+        {
+            _relay = new CaseRelay(caseId, _detection);
+        }
+
+        // Figures already counted this case before it was put away.
+        _contribution = _relay.Contribution();
+        await SettleAsync(effects);
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _deadlineTimer?.Dispose();
+        await base.OnDeactivateAsync(reason, cancellationToken);
+    }
+
+    public async Task<CaseApplyResult> Apply(TouchpointEvent[] events)
+    {
+        var now = _clock.GetUtcNow();
+        var effects = new RelayEffects();
+        var applied = new bool[events.Length];
+        TimeSpan?[]? timeToAccept = null;
+        for (var i = 0; i < events.Length; i++)
+        {
+            applied[i] = _relay.Apply(events[i], now, effects);
+        }
+
+        if (effects.TimesToAccept.Count > 0)
+        {
+            timeToAccept = new TimeSpan?[events.Length];
+            for (var i = 0; i < events.Length; i++)
+            {
+                if (applied[i] && effects.TimesToAccept.TryGetValue(events[i].EventId, out var taken)) timeToAccept[i] = taken;
+            }
+        }
+
+        if (applied.Contains(true)) MarkDirty();
+        await SettleAsync(effects);
+        return new CaseApplyResult { Applied = applied, TimeToAccept = timeToAccept };
+    }
+
+    public Task<CaseView?> GetView() => Task.FromResult(_relay.Exists ? _relay.ToView() : null);
+
+    public async Task CheckDeadlines()
+    {
+        _armedFor = null;
+        var effects = new RelayEffects();
+        _relay.CheckDeadlines(_clock.GetUtcNow(), effects);
+        await SettleAsync(effects);
+    }
+
+    /// <summary>After any change: passed deadlines fire, figures move, alerts go out, the next deadline is armed.</summary>
+    private async Task SettleAsync(RelayEffects effects)
+    {
+        _relay.CheckDeadlines(_clock.GetUtcNow(), effects);
+
+        var after = _relay.Contribution();
+        var deltas = new List<FigureDelta>();
+        Contribution.Diff(_contribution, after, deltas);
+        _contribution = after;
+        _figures.Add(deltas);
+
+        if (!effects.IsEmpty)
+        {
+            MarkDirty();
+            _unsentAlerts.AddRange(effects.Raised);
+            _unsentResolutions.AddRange(effects.Resolved);
+        }
+
+        await SendAlertsAsync();
+        ArmNextDeadline();
+    }
+
+    private async Task SendAlertsAsync()
+    {
+        if (_unsentAlerts.Count == 0 && _unsentResolutions.Count == 0) return;
+        try
+        {
+            // Raise before resolving: a late pickup in the same batch resolves an alert raised in it.
+            await Task.WhenAll(_unsentAlerts
+                .GroupBy(a => AlertBooks.PartitionOf(a.AlertId))
+                .Select(g => GrainFactory.GetGrain<IAlertBookGrain>(g.Key).Raise(g.ToArray())));
+            _unsentAlerts.Clear();
+            await Task.WhenAll(_unsentResolutions
+                .GroupBy(AlertBooks.PartitionOf)
+                .Select(g => GrainFactory.GetGrain<IAlertBookGrain>(g.Key).AutoResolve(g.ToArray(), AlertVocabulary.LatePickup)));
+            _unsentResolutions.Clear();
+            MarkDirty();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Kept in the outbox; the retry timer below sends them again. Books ignore what they already have.
+            LogAlertsNotSent(_logger, this.GetPrimaryKeyString(), ex);
+        }
+    }
+
+    private void ArmNextDeadline()
+    {
+        var retryOutbox = _unsentAlerts.Count > 0 || _unsentResolutions.Count > 0;
+        var now = _clock.GetUtcNow();
+        DateTimeOffset? due = _relay.NextDeadline;
+        if (retryOutbox)
+        {
+            var retryAt = now + TimeSpan.FromSeconds(1);
+            if (due is null || retryAt < due) due = retryAt;
+        }
+
+        if (due == _armedFor) return;
+        _deadlineTimer?.Dispose();
+        _deadlineTimer = null;
+        _armedFor = due;
+        if (due is not { } at) return;
+
+        var delay = at - now;
+        if (delay < TimeSpan.Zero) delay = TimeSpan.Zero;
+
+        // A TimeProvider timer (not a grain timer) so tests can move time; it calls back through the grain's own mailbox.
+        _deadlineTimer = _clock.CreateTimer(static state => ((CaseGrain)state!).OnTimer(), this, delay, Timeout.InfiniteTimeSpan);
+
+        // Stay in memory at least until the deadline.
+        DelayDeactivation(delay + TimeSpan.FromMinutes(1));
+    }
+
+    private void OnTimer()
+    {
+        _self.CheckDeadlines().ContinueWith(
+            static (t, state) => LogDeadlineCheckFailed(((CaseGrain)state!)._logger, t.Exception!),
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted,
+            TaskScheduler.Default);
+    }
+
+    protected override void CaptureState(CaseState state)
+    {
+        state.Events = _relay.Events.ToList();
+        state.RaisedAlertIds = _relay.RaisedAlertIds.ToList();
+        state.AutoResolvedAlertIds = _relay.AutoResolvedAlertIds.ToList();
+        state.UnsentAlerts = [.. _unsentAlerts];
+        state.UnsentResolutions = [.. _unsentResolutions];
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Case {CaseId}: alerts not delivered to their book yet; retrying")]
+    private static partial void LogAlertsNotSent(ILogger logger, string caseId, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A case deadline check failed")]
+    private static partial void LogDeadlineCheckFailed(ILogger logger, Exception ex);
+}

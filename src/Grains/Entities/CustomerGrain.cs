@@ -1,0 +1,140 @@
+using Microsoft.Extensions.Options;
+using TopOfHeart.Contracts.Events;
+using TopOfHeart.Contracts.Figures;
+using TopOfHeart.Contracts.Grains;
+using TopOfHeart.Contracts.Views;
+using TopOfHeart.Grains.Figures;
+using TopOfHeart.Grains.Hosting;
+
+namespace TopOfHeart.Grains.Entities;
+
+[GenerateSerializer, Alias("TopOfHeart.CustomerState")]
+public sealed class CustomerState
+{
+    [Id(0)] public RecentIds Seen { get; set; } = new();
+    [Id(1)] public int EventCount { get; set; }
+    /// <summary>Case id → still open.</summary>
+    [Id(2)] public Dictionary<string, bool> Cases { get; set; } = new(StringComparer.Ordinal);
+    [Id(3)] public Reading? First { get; set; }
+    [Id(4)] public Reading? Last { get; set; }
+    [Id(5)] public int Contacts { get; set; }
+    [Id(6)] public DateTimeOffset? LastContactAt { get; set; }
+    [Id(7)] public double FeedbackSum { get; set; }
+    [Id(8)] public int FeedbackCount { get; set; }
+    [Id(9)] public DateTimeOffset? FirstSeenAt { get; set; }
+    [Id(10)] public DateTimeOffset? LastSeenAt { get; set; }
+    [Id(11)] public int Readings { get; set; }
+}
+
+[GenerateSerializer, Immutable, Alias("TopOfHeart.Reading")]
+public sealed record Reading([property: Id(0)] DateTimeOffset At, [property: Id(1)] double Value);
+
+/// <summary>
+/// A customer across their cases: whether they leave happier than they came, and which of their cases
+/// to check when they get in touch without naming one.
+/// </summary>
+public sealed class CustomerGrain(
+    [PersistentState(StorageNames.Customer, StorageNames.Provider)] IPersistentState<CustomerState> store,
+    IOptions<SnapshotSettings> snapshots,
+    FigureAggregator figures)
+    : SnapshotGrain<CustomerState>(store, snapshots), ICustomerGrain
+{
+    private CustomerState S => Stored;
+
+    public async Task<bool[]> Apply(TouchpointEvent[] events)
+    {
+        var applied = new bool[events.Length];
+        var (measuredBefore, happierBefore) = Happiness();
+        List<Task>? chases = null;
+        for (var i = 0; i < events.Length; i++)
+        {
+            var e = events[i];
+            if (!S.Seen.Add(e.EventId)) continue;
+            applied[i] = true;
+            S.EventCount++;
+            Track(e);
+            if (e.CaseId is null && e.Type == EventType.CustomerContact)
+            {
+                // No case named: every open case of theirs decides whether a baton of theirs is in flight.
+                foreach (var (caseId, open) in S.Cases)
+                {
+                    if (open) (chases ??= []).Add(GrainFactory.GetGrain<ICaseGrain>(caseId).Apply([e with { CaseId = caseId }]));
+                }
+            }
+        }
+
+        var (measuredAfter, happierAfter) = Happiness();
+        figures.Add(FigureKey.Of(Metric.CustomersMeasured), measuredAfter - measuredBefore);
+        figures.Add(FigureKey.Of(Metric.CustomersHappier), happierAfter - happierBefore);
+        if (applied.Contains(true)) MarkDirty();
+        if (chases is not null) await Task.WhenAll(chases);
+        return applied;
+    }
+
+    private void Track(TouchpointEvent e)
+    {
+        var at = e.OccurredAt;
+        if (S.FirstSeenAt is null || at < S.FirstSeenAt) S.FirstSeenAt = at;
+        if (S.LastSeenAt is null || at > S.LastSeenAt) S.LastSeenAt = at;
+        if (e.CaseId is { } caseId)
+        {
+            var known = S.Cases.TryGetValue(caseId, out var open);
+            S.Cases[caseId] = e.Type switch
+            {
+                EventType.CaseResolved => false,
+                EventType.CaseOpened => true,
+                _ => !known || open,
+            };
+        }
+
+        if (e.Type == EventType.CustomerContact)
+        {
+            S.Contacts++;
+            if (S.LastContactAt is null || at > S.LastContactAt) S.LastContactAt = at;
+        }
+
+        if (e is { Type: EventType.Feedback, Score: { } score })
+        {
+            S.FeedbackSum += score;
+            S.FeedbackCount++;
+        }
+
+        if (e.Sentiment is { } value)
+        {
+            S.Readings++;
+            if (S.First is null || at < S.First.At) S.First = new Reading(at, value);
+            if (S.Last is null || at >= S.Last.At) S.Last = new Reading(at, value);
+        }
+    }
+
+    private (int Measured, int Happier) Happiness() =>
+        S.Readings >= 2 && S.First is { } first && S.Last is { } last
+            ? (1, last.Value > first.Value ? 1 : 0)
+            : (0, 0);
+
+    public Task<CustomerView?> GetView()
+    {
+        if (S.EventCount == 0) return Task.FromResult<CustomerView?>(null);
+        var (measured, happier) = Happiness();
+        return Task.FromResult<CustomerView?>(new CustomerView
+        {
+            CustomerId = this.GetPrimaryKeyString(),
+            EventCount = S.EventCount,
+            Cases = S.Cases.Keys.ToList(),
+            OpenCases = S.Cases.Where(kv => kv.Value).Select(kv => kv.Key).ToList(),
+            FirstSentiment = S.First?.Value,
+            LastSentiment = S.Last?.Value,
+            LeftHappier = measured == 1 ? happier == 1 : null,
+            Contacts = S.Contacts,
+            LastContactAt = S.LastContactAt,
+            AverageFeedback = S.FeedbackCount == 0 ? null : S.FeedbackSum / S.FeedbackCount,
+            FirstSeenAt = S.FirstSeenAt,
+            LastSeenAt = S.LastSeenAt,
+        });
+    }
+
+    protected override void CaptureState(CustomerState state)
+    {
+        // The live state is the stored object itself.
+    }
+}

@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using TopOfHeart.Grains.Alerts;
+using TopOfHeart.Grains.Figures;
+using TopOfHeart.Grains.Relay;
+
+namespace TopOfHeart.Grains.Hosting;
+
+public static class GrainServiceCollectionExtensions
+{
+    /// <summary>What the grains need on every silo: settings, the clock, the per-silo figure aggregator.</summary>
+    public static IServiceCollection AddRelayGrains(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<DetectionSettings>(configuration.GetSection(DetectionSettings.Section));
+        services.Configure<AlertSettings>(configuration.GetSection(AlertSettings.Section));
+        services.Configure<SnapshotSettings>(configuration.GetSection(SnapshotSettings.Section));
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IAlertFeed, SilentAlertFeed>();
+        services.AddSingleton<FigureAggregator>();
+        services.AddSingleton<FigureFlushService>();
+        services.AddHostedService(sp => sp.GetRequiredService<FigureFlushService>());
+        return services;
+    }
+}

@@ -1,0 +1,63 @@
+using Microsoft.Extensions.Options;
+
+namespace TopOfHeart.Grains.Hosting;
+
+/// <summary>
+/// A grain whose state is written as a coalesced snapshot: changes mark it dirty, and a timer (or
+/// deactivation) writes it at most once per interval. Grain timers do not interleave with calls, so
+/// writes never overlap.
+/// </summary>
+public abstract class SnapshotGrain<TState> : Grain
+    where TState : new()
+{
+    private readonly IPersistentState<TState> _store;
+    private readonly SnapshotSettings _snapshots;
+    private bool _dirty;
+
+    protected SnapshotGrain(IPersistentState<TState> store, IOptions<SnapshotSettings> snapshots)
+    {
+        _store = store;
+        _snapshots = snapshots.Value;
+    }
+
+    protected TState Stored => _store.State;
+
+    protected bool HasStoredState => _store.RecordExists;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (_snapshots.Interval is { } interval)
+        {
+            this.RegisterGrainTimer(_ => SaveIfDirtyAsync(), new GrainTimerCreationOptions(interval, interval) { KeepAlive = false });
+        }
+
+        return base.OnActivateAsync(cancellationToken);
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await SaveIfDirtyAsync();
+        await base.OnDeactivateAsync(reason, cancellationToken);
+    }
+
+    protected void MarkDirty() => _dirty = true;
+
+    /// <summary>Copies the live state into <see cref="Stored"/> just before it is written.</summary>
+    protected abstract void CaptureState(TState state);
+
+    protected async Task SaveIfDirtyAsync()
+    {
+        if (!_dirty) return;
+        _dirty = false;
+        CaptureState(_store.State);
+        try
+        {
+            await _store.WriteStateAsync();
+        }
+        catch
+        {
+            _dirty = true;
+            throw;
+        }
+    }
+}

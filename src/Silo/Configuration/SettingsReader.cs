@@ -1,0 +1,124 @@
+using Microsoft.Extensions.Configuration;
+using TopOfHeart.Grains.Alerts;
+using TopOfHeart.Grains.Relay;
+
+namespace TopOfHeart.Silo.Configuration;
+
+/// <summary>
+/// Reads and checks every setting before anything starts, so a mistake stops start-up with one line
+/// naming its key instead of a stack trace from deep inside Orleans.
+/// </summary>
+public static class SettingsReader
+{
+    public static (TopOfHeartSettings Settings, List<string> Problems) Read(IConfiguration configuration)
+    {
+        var problems = new List<string>();
+        var section = configuration.GetSection(TopOfHeartSettings.Section);
+
+        var storage = ParseEnum(section, "Storage", StorageKind.Memory, problems);
+        var clustering = ParseEnum(section, "Clustering", ClusteringKind.Localhost, problems);
+        var connectionString = configuration.GetConnectionString(TopOfHeartSettings.ConnectionStringName);
+        if ((storage == StorageKind.Postgres || clustering == ClusteringKind.Postgres) && string.IsNullOrWhiteSpace(connectionString))
+        {
+            problems.Add("ConnectionStrings:TopOfHeart is required when TopOfHeart:Storage or TopOfHeart:Clustering is Postgres.");
+        }
+
+        var siloPort = ParsePort(section, "Orleans:SiloPort", 11111, problems);
+        var gatewayPort = ParsePort(section, "Orleans:GatewayPort", 30000, problems);
+        if (siloPort == gatewayPort)
+            problems.Add($"TopOfHeart:Orleans:SiloPort and TopOfHeart:Orleans:GatewayPort must differ (both {siloPort}).");
+
+        var detection = Bind<DetectionSettings>(configuration, DetectionSettings.Section, problems);
+        problems.AddRange(detection?.Validate() ?? []);
+        var alerts = Bind<AlertSettings>(configuration, AlertSettings.Section, problems);
+        problems.AddRange(alerts?.Validate() ?? []);
+        var snapshots = Bind<Grains.Hosting.SnapshotSettings>(configuration, Grains.Hosting.SnapshotSettings.Section, problems);
+        if (snapshots?.Interval is { } interval && interval <= TimeSpan.Zero)
+            problems.Add($"{Grains.Hosting.SnapshotSettings.Section}:Interval must be a positive time span (got {interval}).");
+
+        var keys = ReadKeys(section.GetSection("Auth:Keys"), problems);
+
+        return (new TopOfHeartSettings
+        {
+            Storage = storage,
+            Clustering = clustering,
+            ConnectionString = connectionString,
+            SiloPort = siloPort,
+            GatewayPort = gatewayPort,
+            Keys = keys,
+        }, problems);
+    }
+
+    private static T ParseEnum<T>(IConfigurationSection section, string key, T fallback, List<string> problems)
+        where T : struct, Enum
+    {
+        var text = section[key];
+        if (string.IsNullOrWhiteSpace(text)) return fallback;
+        if (Enum.TryParse<T>(text.Trim(), ignoreCase: true, out var value) && Enum.IsDefined(value)) return value;
+        problems.Add($"{section.Path}:{key} must be {string.Join(" or ", Enum.GetNames<T>())} (got '{text}').");
+        return fallback;
+    }
+
+    private static int ParsePort(IConfigurationSection section, string key, int fallback, List<string> problems)
+    {
+        var text = section[key];
+        if (string.IsNullOrWhiteSpace(text)) return fallback;
+        if (int.TryParse(text, out var port) && port is > 0 and < 65536) return port;
+        problems.Add($"{section.Path}:{key} must be a port number from 1 to 65535 (got '{text}').");
+        return fallback;
+    }
+
+    private static T? Bind<T>(IConfiguration configuration, string path, List<string> problems)
+        where T : class, new()
+    {
+        try
+        {
+            return configuration.GetSection(path).Get<T>(o => o.ErrorOnUnknownConfiguration = false) ?? new T();
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The binder names the key it could not convert, e.g. "...value at 'TopOfHeart:Detection:StallTimeout' to type 'System.TimeSpan'".
+            problems.Add(ex.Message);
+            return null;
+        }
+    }
+
+    private static List<ApiKey> ReadKeys(IConfigurationSection keysSection, List<string> problems)
+    {
+        var keys = new List<ApiKey>();
+        foreach (var entry in keysSection.GetChildren())
+        {
+            var path = entry.Path;
+            var key = entry["Key"];
+            var roleText = entry["Role"];
+            var department = entry["Department"];
+            if (string.IsNullOrWhiteSpace(key) || key.Length < 16)
+            {
+                problems.Add($"{path}:Key must be at least 16 characters.");
+                continue;
+            }
+
+            if (!Enum.TryParse<ApiRole>(roleText, ignoreCase: true, out var role) || !Enum.IsDefined(role))
+            {
+                problems.Add($"{path}:Role must be ingest, viewer or supervisor (got '{roleText}').");
+                continue;
+            }
+
+            if (!string.IsNullOrEmpty(department) && role != ApiRole.Supervisor)
+            {
+                problems.Add($"{path}:Department applies only to the supervisor role.");
+                continue;
+            }
+
+            if (keys.Any(k => k.Key == key))
+            {
+                problems.Add($"{path}:Key is used twice.");
+                continue;
+            }
+
+            keys.Add(new ApiKey(key, role, string.IsNullOrEmpty(department) ? null : department));
+        }
+
+        return keys;
+    }
+}

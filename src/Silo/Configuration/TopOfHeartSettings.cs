@@ -1,0 +1,44 @@
+namespace TopOfHeart.Silo.Configuration;
+
+public enum StorageKind
+{
+    Memory,
+    Postgres,
+}
+
+public enum ClusteringKind
+{
+    Localhost,
+    Postgres,
+}
+
+/// <summary>The <c>TopOfHeart</c> section and the connection string, as the contract's settings table names them.</summary>
+public sealed class TopOfHeartSettings
+{
+    public const string Section = "TopOfHeart";
+    public const string ConnectionStringName = "TopOfHeart";
+
+    public StorageKind Storage { get; init; } = StorageKind.Memory;
+
+    public ClusteringKind Clustering { get; init; } = ClusteringKind.Localhost;
+
+    public string? ConnectionString { get; init; }
+
+    public int SiloPort { get; init; } = 11111;
+
+    public int GatewayPort { get; init; } = 30000;
+
+    public IReadOnlyList<ApiKey> Keys { get; init; } = [];
+
+    public bool NeedsPostgres => Storage == StorageKind.Postgres || Clustering == ClusteringKind.Postgres;
+}
+
+public enum ApiRole
+{
+    Ingest,
+    Viewer,
+    Supervisor,
+}
+
+/// <summary>One entry of <c>TopOfHeart:Auth:Keys</c>.</summary>
+public sealed record ApiKey(string Key, ApiRole Role, string? Department);

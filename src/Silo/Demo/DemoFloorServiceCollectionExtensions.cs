@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using TopOfHeart.Grains.Relay;
+using TopOfHeart.Silo.Ingestion;
+
+namespace TopOfHeart.Silo.Demo;
+
+public static class DemoFloorServiceCollectionExtensions
+{
+    /// <summary>
+    /// Plays the simulated company floor into the silo when <c>TopOfHeart:Demo:Enabled</c> is true;
+    /// otherwise registers nothing. Needs an <see cref="IEventIngestor"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The demo is on but misconfigured; the message names the key.</exception>
+    public static IServiceCollection AddDemoFloor(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = DemoOptions.FromConfiguration(configuration);
+        if (!options.Enabled) return services;
+
+        var problems = options.Validate().ToList();
+        if (problems.Count > 0) throw new InvalidOperationException(string.Join(Environment.NewLine, problems));
+
+        var detection = configuration.GetSection(DetectionSettings.Section).Get<DetectionSettings>() ?? new DetectionSettings();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHostedService(sp => new DemoTrafficService(
+            sp.GetRequiredService<IEventIngestor>(),
+            sp.GetRequiredService<TimeProvider>(),
+            options,
+            detection,
+            sp.GetRequiredService<ILogger<DemoTrafficService>>()));
+        return services;
+    }
+}
