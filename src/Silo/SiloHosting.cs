@@ -1,7 +1,12 @@
+using System.Net;
+using Npgsql;
 using Orleans.Configuration;
 using TopOfHeart.Grains.Hosting;
+using TopOfHeart.Grains.Storage;
 using TopOfHeart.Silo.Configuration;
+using TopOfHeart.Silo.Demo;
 using TopOfHeart.Silo.Ingestion;
+using TopOfHeart.Silo.Postgres;
 
 namespace TopOfHeart.Silo;
 
@@ -21,27 +26,56 @@ public static class SiloHosting
                 o.ServiceId = ServiceId;
             });
 
-            switch (settings.Clustering)
+            if (settings.NeedsPostgres) silo.AddPostgresSchema(settings.ConnectionString!);
+
+            if (settings.Clustering == ClusteringKind.Localhost)
             {
-                case ClusteringKind.Localhost:
-                    silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort);
-                    break;
-                default:
-                    throw new NotSupportedException("TopOfHeart:Clustering=Postgres is not wired yet.");
+                silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort);
+            }
+            else
+            {
+                silo.UsePostgresClustering(settings.ConnectionString!);
+                silo.Configure<EndpointOptions>(o =>
+                {
+                    o.SiloPort = settings.SiloPort;
+                    o.GatewayPort = settings.GatewayPort;
+                    o.AdvertisedIPAddress = settings.AdvertisedAddress;
+                    o.SiloListeningEndpoint = new IPEndPoint(IPAddress.Any, settings.SiloPort);
+                    o.GatewayListeningEndpoint = new IPEndPoint(IPAddress.Any, settings.GatewayPort);
+                });
             }
 
-            switch (settings.Storage)
+            // Cases and customers rebuild from the event log in PostgreSQL mode; in memory mode this keeps them.
+            silo.AddMemoryGrainStorage(StorageNames.RebuiltProvider);
+            if (settings.Storage == StorageKind.Postgres)
             {
-                case StorageKind.Memory:
-                    silo.AddMemoryGrainStorage(StorageNames.Provider);
-                    break;
-                default:
-                    throw new NotSupportedException("TopOfHeart:Storage=Postgres is not wired yet.");
+                silo.AddPostgresGrainStorage(StorageNames.Provider, settings.ConnectionString!);
+                silo.UsePostgresReminders(settings.ConnectionString!);
+            }
+            else
+            {
+                silo.AddMemoryGrainStorage(StorageNames.Provider);
+                silo.UseInMemoryReminderService();
             }
         });
 
-        builder.Services.AddRelayGrains(builder.Configuration);
-        builder.Services.AddSingleton<IEventIngestor, IngestPipeline>();
+        var services = builder.Services;
+        if (settings.Storage == StorageKind.Postgres)
+        {
+            services.AddSingleton(_ => NpgsqlDataSource.Create(settings.ConnectionString!));
+            services.AddSingleton<PostgresEventStore>();
+            services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<PostgresEventStore>());
+            services.AddSingleton<IAlertStore, PostgresAlertStore>();
+            services.AddHostedService<PostgresRecoveryService>();
+
+            // Grains that keep snapshots (employees, touchpoints, departments, the floor) write them every few seconds.
+            services.PostConfigure<SnapshotSettings>(o => o.Interval ??= TimeSpan.FromSeconds(5));
+        }
+
+        services.AddRelayGrains(builder.Configuration);
+        services.AddSingleton<IngestPipeline>();
+        services.AddSingleton<IEventIngestor>(sp => sp.GetRequiredService<IngestPipeline>());
+        services.AddDemoFloor(builder.Configuration);
         return builder;
     }
 }

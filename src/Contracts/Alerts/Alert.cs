@@ -42,8 +42,11 @@ public sealed record AlertQuery
     [Id(4)] public string? CustomerId { get; init; }
     [Id(5)] public int Limit { get; init; } = 100;
 
+    /// <summary>Only alerts still to be dealt with: open or acknowledged (ignored when <see cref="Status"/> is set).</summary>
+    [Id(6)] public bool Unresolved { get; init; }
+
     public bool Matches(Alert alert) =>
-        (Status is null || alert.Status == Status)
+        (Status is null ? !Unresolved || alert.Status != AlertStatus.Resolved : alert.Status == Status)
         && (Department is null || string.Equals(alert.Department, Department, StringComparison.Ordinal))
         && (Kind is null || alert.Kind == Kind)
         && (CaseId is null || string.Equals(alert.CaseId, CaseId, StringComparison.Ordinal))

@@ -1,3 +1,5 @@
+using TopOfHeart.Contracts.Alerts;
+
 namespace TopOfHeart.Contracts.Grains;
 
 /// <summary>Which book keeps an alert: a stable hash of its id, the same in every process.</summary>
@@ -19,4 +21,15 @@ public static class AlertBooks
 
     public static IAlertBookGrain BookFor(this IGrainFactory grains, string alertId) =>
         grains.GetGrain<IAlertBookGrain>(PartitionOf(alertId));
+
+    /// <summary>Asks every book for its newest matches and merges them: the newest overall, at most <see cref="AlertQuery.Limit"/>.</summary>
+    public static async Task<List<Alert>> QueryAllBooksAsync(this IGrainFactory grains, AlertQuery query)
+    {
+        var pages = await Task.WhenAll(Enumerable.Range(0, Partitions)
+            .Select(p => grains.GetGrain<IAlertBookGrain>(p).Query(query)));
+        var merged = pages.SelectMany(p => p).ToList();
+        merged.Sort(NewestFirst.Instance);
+        if (merged.Count > query.Limit) merged.RemoveRange(query.Limit, merged.Count - query.Limit);
+        return merged;
+    }
 }

@@ -5,6 +5,7 @@ using TopOfHeart.Contracts.Figures;
 using TopOfHeart.Contracts.Grains;
 using TopOfHeart.Grains.Figures;
 using TopOfHeart.Grains.Hosting;
+using TopOfHeart.Grains.Storage;
 
 namespace TopOfHeart.Grains.Alerts;
 
@@ -21,6 +22,8 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
     private readonly TimeProvider _clock;
     private readonly FigureAggregator _figures;
     private readonly IAlertFeed _feed;
+    private readonly IAlertStore _alertStore;
+    private readonly List<Alert> _unsaved = [];
     private readonly ILogger<AlertBookGrain> _logger;
     private Dictionary<string, Alert> _alerts = new(StringComparer.Ordinal);
     private ITimer? _escalationTimer;
@@ -34,9 +37,11 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
         TimeProvider clock,
         FigureAggregator figures,
         IAlertFeed feed,
+        IAlertStore alertStore,
         ILogger<AlertBookGrain> logger)
         : base(store, snapshots)
     {
+        _alertStore = alertStore;
         _settings = settings.Value;
         _clock = clock;
         _figures = figures;
@@ -49,6 +54,12 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
         await base.OnActivateAsync(cancellationToken);
         _self = this.AsReference<IAlertBookGrain>();
         _alerts = new Dictionary<string, Alert>(Stored.Alerts, StringComparer.Ordinal);
+        if (_alertStore.IsDurable)
+        {
+            var since = _clock.GetUtcNow() - _settings.ResolvedRetention;
+            foreach (var alert in await _alertStore.LoadAsync(Book, since, cancellationToken)) _alerts[alert.AlertId] = alert;
+        }
+
         await CheckEscalations();
     }
 
@@ -58,10 +69,19 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
+    protected override bool WritesSnapshots => !_alertStore.IsDurable;
+
+    private int Book => (int)this.GetPrimaryKeyLong();
+
     public async Task<Alert[]> Raise(Alert[] alerts)
     {
-        var fresh = new List<Alert>(alerts.Length);
-        foreach (var alert in alerts)
+        var candidates = alerts.Where(a => !_alerts.ContainsKey(a.AlertId)).DistinctBy(a => a.AlertId).ToList();
+        if (candidates.Count == 0) return [];
+
+        // The store's unique key settles a race between two activations of this book after a membership change.
+        var stored = await _alertStore.InsertNewAsync(Book, candidates, CancellationToken.None);
+        var fresh = new List<Alert>(stored.Count);
+        foreach (var alert in stored)
         {
             if (_alerts.ContainsKey(alert.AlertId)) continue;
             _alerts[alert.AlertId] = alert;
@@ -79,7 +99,7 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
         return [.. fresh];
     }
 
-    public Task AutoResolve(string[] alertIds, string resolution)
+    public async Task AutoResolve(string[] alertIds, string resolution)
     {
         foreach (var id in alertIds)
         {
@@ -90,29 +110,31 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
             }
         }
 
-        return Task.CompletedTask;
+        await SaveChangesAsync();
     }
 
-    public Task<Alert?> Acknowledge(string alertId, string by)
+    public async Task<Alert?> Acknowledge(string alertId, string by)
     {
-        if (!_alerts.TryGetValue(alertId, out var alert)) return Task.FromResult<Alert?>(null);
-        if (alert.Status != AlertStatus.Open) return Task.FromResult<Alert?>(alert);
+        if (!_alerts.TryGetValue(alertId, out var alert)) return null;
+        if (alert.Status != AlertStatus.Open) return alert;
         var now = _clock.GetUtcNow();
-        return Task.FromResult<Alert?>(Change(alert with
+        var updated = Change(alert with
         {
             Status = AlertStatus.Acknowledged,
             AcknowledgedBy = by,
             AcknowledgedAt = now,
             UpdatedAt = now,
-        }));
+        });
+        await SaveChangesAsync();
+        return updated;
     }
 
-    public Task<Alert?> Resolve(string alertId, string by, string? resolution)
+    public async Task<Alert?> Resolve(string alertId, string by, string? resolution)
     {
-        if (!_alerts.TryGetValue(alertId, out var alert)) return Task.FromResult<Alert?>(null);
-        if (alert.Status == AlertStatus.Resolved) return Task.FromResult<Alert?>(alert);
+        if (!_alerts.TryGetValue(alertId, out var alert)) return null;
+        if (alert.Status == AlertStatus.Resolved) return alert;
         var now = _clock.GetUtcNow();
-        return Task.FromResult<Alert?>(Change(alert with
+        var updated = Change(alert with
         {
             Status = AlertStatus.Resolved,
             AcknowledgedBy = alert.AcknowledgedBy ?? by,
@@ -121,7 +143,26 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
             ResolvedBy = by,
             Resolution = string.IsNullOrWhiteSpace(resolution) ? "resolved" : resolution,
             UpdatedAt = now,
-        }));
+        });
+        await SaveChangesAsync();
+        return updated;
+    }
+
+    /// <summary>Durable mode: lifecycle changes reach the store before the caller hears back.</summary>
+    private async Task SaveChangesAsync()
+    {
+        if (_unsaved.Count == 0) return;
+        var batch = _unsaved.ToList();
+        _unsaved.Clear();
+        try
+        {
+            await _alertStore.UpdateAsync(Book, batch, CancellationToken.None);
+        }
+        catch
+        {
+            _unsaved.InsertRange(0, batch);
+            throw;
+        }
     }
 
     public Task<Alert?> Get(string alertId) => Task.FromResult(_alerts.GetValueOrDefault(alertId));
@@ -139,7 +180,7 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
         return Task.FromResult(matches.ToArray());
     }
 
-    public Task CheckEscalations()
+    public async Task CheckEscalations()
     {
         _armedFor = null;
         var now = _clock.GetUtcNow();
@@ -168,12 +209,13 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
 
         if (forget is not null)
         {
+            // Forgotten in memory only: a durable store keeps the row, so the id can never be raised again.
             foreach (var id in forget) _alerts.Remove(id);
             MarkDirty();
         }
 
         ArmEscalation();
-        return Task.CompletedTask;
+        await SaveChangesAsync();
     }
 
     private static string Escalated(string message, int level)
@@ -225,6 +267,7 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
         _alerts[updated.AlertId] = updated;
         if (before.Status != AlertStatus.Resolved && updated.Status == AlertStatus.Resolved) Count(before, -1);
         MarkDirty();
+        if (_alertStore.IsDurable) _unsaved.Add(updated);
         _feed.Publish(updated, raised: false);
         ArmEscalation();
         return updated;

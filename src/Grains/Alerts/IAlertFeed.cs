@@ -7,11 +7,3 @@ public interface IAlertFeed
 {
     void Publish(Alert alert, bool raised);
 }
-
-/// <summary>For hosts with nobody listening.</summary>
-public sealed class SilentAlertFeed : IAlertFeed
-{
-    public void Publish(Alert alert, bool raised)
-    {
-    }
-}

@@ -8,6 +8,7 @@ using TopOfHeart.Contracts.Views;
 using TopOfHeart.Grains.Figures;
 using TopOfHeart.Grains.Hosting;
 using TopOfHeart.Grains.Relay;
+using TopOfHeart.Grains.Storage;
 
 namespace TopOfHeart.Grains.Cases;
 
@@ -29,6 +30,7 @@ public sealed class CaseState
 /// </summary>
 public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
 {
+    private readonly IEventStore _eventLog;
     private readonly DetectionSettings _detection;
     private readonly TimeProvider _clock;
     private readonly FigureAggregator _figures;
@@ -42,7 +44,8 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
     private ICaseGrain _self = null!;
 
     public CaseGrain(
-        [PersistentState(StorageNames.Case, StorageNames.Provider)] IPersistentState<CaseState> store,
+        [PersistentState(StorageNames.Case, StorageNames.RebuiltProvider)] IPersistentState<CaseState> store,
+        IEventStore eventLog,
         IOptions<SnapshotSettings> snapshots,
         IOptions<DetectionSettings> detection,
         TimeProvider clock,
@@ -50,6 +53,7 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
         ILogger<CaseGrain> logger)
         : base(store, snapshots)
     {
+        _eventLog = eventLog;
         _detection = detection.Value;
         _clock = clock;
         _figures = figures;
@@ -62,7 +66,13 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
         _self = this.AsReference<ICaseGrain>();
         var caseId = this.GetPrimaryKeyString();
         var effects = new RelayEffects();
-        if (HasStoredState)
+        if (_eventLog.IsDurable)
+        {
+            // The log is the case: replaying it raises nothing twice, because books keep every alert id they ever raised.
+            var events = await _eventLog.ReadCaseAsync(caseId, cancellationToken);
+            _relay = CaseRelay.Restore(caseId, _detection, events, [], [], _clock.GetUtcNow(), effects);
+        }
+        else if (HasStoredState)
         {
             _relay = CaseRelay.Restore(caseId, _detection, Stored.Events, Stored.RaisedAlertIds, Stored.AutoResolvedAlertIds,
                 _clock.GetUtcNow(), effects);
@@ -84,6 +94,8 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
         _deadlineTimer?.Dispose();
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
+
+    protected override bool WritesSnapshots => !_eventLog.IsDurable;
 
     public async Task<CaseApplyResult> Apply(TouchpointEvent[] events)
     {

@@ -5,6 +5,7 @@ using TopOfHeart.Contracts.Grains;
 using TopOfHeart.Contracts.Views;
 using TopOfHeart.Grains.Figures;
 using TopOfHeart.Grains.Hosting;
+using TopOfHeart.Grains.Storage;
 
 namespace TopOfHeart.Grains.Entities;
 
@@ -34,12 +35,27 @@ public sealed record Reading([property: Id(0)] DateTimeOffset At, [property: Id(
 /// to check when they get in touch without naming one.
 /// </summary>
 public sealed class CustomerGrain(
-    [PersistentState(StorageNames.Customer, StorageNames.Provider)] IPersistentState<CustomerState> store,
+    [PersistentState(StorageNames.Customer, StorageNames.RebuiltProvider)] IPersistentState<CustomerState> store,
     IOptions<SnapshotSettings> snapshots,
+    IEventStore eventLog,
     FigureAggregator figures)
     : SnapshotGrain<CustomerState>(store, snapshots), ICustomerGrain
 {
     private CustomerState S => Stored;
+
+    protected override bool WritesSnapshots => !eventLog.IsDurable;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        await base.OnActivateAsync(cancellationToken);
+        if (!eventLog.IsDurable) return;
+        foreach (var e in await eventLog.ReadCustomerAsync(this.GetPrimaryKeyString(), cancellationToken))
+        {
+            if (!S.Seen.Add(e.EventId)) continue;
+            S.EventCount++;
+            Track(e);
+        }
+    }
 
     public async Task<bool[]> Apply(TouchpointEvent[] events)
     {
@@ -49,10 +65,14 @@ public sealed class CustomerGrain(
         for (var i = 0; i < events.Length; i++)
         {
             var e = events[i];
-            if (!S.Seen.Add(e.EventId)) continue;
-            applied[i] = true;
-            S.EventCount++;
-            Track(e);
+            if (S.Seen.Add(e.EventId))
+            {
+                applied[i] = true;
+                S.EventCount++;
+                Track(e);
+            }
+
+            // Even when already seen (a retry, or a customer rebuilt from the log): the cases ignore what they have.
             if (e.CaseId is null && e.Type == EventType.CustomerContact)
             {
                 // No case named: every open case of theirs decides whether a baton of theirs is in flight.

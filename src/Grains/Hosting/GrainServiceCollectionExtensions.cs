@@ -2,8 +2,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using TopOfHeart.Grains.Alerts;
+using TopOfHeart.Grains.Board;
 using TopOfHeart.Grains.Figures;
 using TopOfHeart.Grains.Relay;
+using TopOfHeart.Grains.Storage;
 
 namespace TopOfHeart.Grains.Hosting;
 
@@ -16,7 +18,11 @@ public static class GrainServiceCollectionExtensions
         services.Configure<AlertSettings>(configuration.GetSection(AlertSettings.Section));
         services.Configure<SnapshotSettings>(configuration.GetSection(SnapshotSettings.Section));
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IAlertFeed, SilentAlertFeed>();
+        services.AddSingleton<BoardAlertFeed>();
+        services.TryAddSingleton<IAlertFeed>(sp => sp.GetRequiredService<BoardAlertFeed>());
+        services.AddHostedService(sp => sp.GetRequiredService<BoardAlertFeed>());
+        services.TryAddSingleton<IEventStore, NoEventStore>();
+        services.TryAddSingleton<IAlertStore, NoAlertStore>();
         services.AddSingleton<FigureAggregator>();
         services.AddSingleton<FigureFlushService>();
         services.AddHostedService(sp => sp.GetRequiredService<FigureFlushService>());

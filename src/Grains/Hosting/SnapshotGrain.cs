@@ -42,12 +42,15 @@ public abstract class SnapshotGrain<TState> : Grain
 
     protected void MarkDirty() => _dirty = true;
 
+    /// <summary>False for grains that rebuild from the durable event log instead (PostgreSQL mode).</summary>
+    protected virtual bool WritesSnapshots => true;
+
     /// <summary>Copies the live state into <see cref="Stored"/> just before it is written.</summary>
     protected abstract void CaptureState(TState state);
 
     protected async Task SaveIfDirtyAsync()
     {
-        if (!_dirty) return;
+        if (!_dirty || !WritesSnapshots) return;
         _dirty = false;
         CaptureState(_store.State);
         try

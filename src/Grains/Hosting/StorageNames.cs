@@ -7,6 +7,12 @@ namespace TopOfHeart.Grains.Hosting;
 public static class StorageNames
 {
     public const string Provider = "topofheart";
+
+    /// <summary>
+    /// For grains that rebuild from the event log in PostgreSQL mode (cases, customers): always in-memory
+    /// storage, so activating one never costs a database read for a snapshot it does not write.
+    /// </summary>
+    public const string RebuiltProvider = "topofheart-rebuilt";
     public const string Case = "case";
     public const string Customer = "customer";
     public const string Employee = "employee";

@@ -28,6 +28,22 @@ public static class SettingsReader
         if (siloPort == gatewayPort)
             problems.Add($"TopOfHeart:Orleans:SiloPort and TopOfHeart:Orleans:GatewayPort must differ (both {siloPort}).");
 
+        var advertised = System.Net.IPAddress.Loopback;
+        var advertisedText = section["Orleans:AdvertisedAddress"];
+        if (!string.IsNullOrWhiteSpace(advertisedText))
+        {
+            try
+            {
+                advertised = System.Net.IPAddress.TryParse(advertisedText, out var ip)
+                    ? ip
+                    : System.Net.Dns.GetHostAddresses(advertisedText).First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
+            }
+            catch (Exception ex) when (ex is System.Net.Sockets.SocketException or InvalidOperationException)
+            {
+                problems.Add($"TopOfHeart:Orleans:AdvertisedAddress '{advertisedText}' is neither an IP address nor a host name that resolves here.");
+            }
+        }
+
         var detection = Bind<DetectionSettings>(configuration, DetectionSettings.Section, problems);
         problems.AddRange(detection?.Validate() ?? []);
         var alerts = Bind<AlertSettings>(configuration, AlertSettings.Section, problems);
@@ -35,6 +51,9 @@ public static class SettingsReader
         var snapshots = Bind<Grains.Hosting.SnapshotSettings>(configuration, Grains.Hosting.SnapshotSettings.Section, problems);
         if (snapshots?.Interval is { } interval && interval <= TimeSpan.Zero)
             problems.Add($"{Grains.Hosting.SnapshotSettings.Section}:Interval must be a positive time span (got {interval}).");
+
+        var demo = Bind<Demo.DemoOptions>(configuration, Demo.DemoOptions.Section, problems);
+        if (demo is { Enabled: true }) problems.AddRange(demo.Validate());
 
         var keys = ReadKeys(section.GetSection("Auth:Keys"), problems);
 
@@ -45,6 +64,7 @@ public static class SettingsReader
             ConnectionString = connectionString,
             SiloPort = siloPort,
             GatewayPort = gatewayPort,
+            AdvertisedAddress = advertised,
             Keys = keys,
         }, problems);
     }

@@ -28,6 +28,9 @@ public sealed class TopOfHeartSettings
 
     public int GatewayPort { get; init; } = 30000;
 
+    /// <summary><c>TopOfHeart:Orleans:AdvertisedAddress</c>: the address other silos reach this one at (Postgres clustering).</summary>
+    public System.Net.IPAddress AdvertisedAddress { get; init; } = System.Net.IPAddress.Loopback;
+
     public IReadOnlyList<ApiKey> Keys { get; init; } = [];
 
     public bool NeedsPostgres => Storage == StorageKind.Postgres || Clustering == ClusteringKind.Postgres;

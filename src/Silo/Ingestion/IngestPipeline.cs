@@ -1,39 +1,131 @@
+using Microsoft.Extensions.Options;
 using TopOfHeart.Contracts.Events;
 using TopOfHeart.Contracts.Figures;
 using TopOfHeart.Contracts.Grains;
 using TopOfHeart.Grains.Figures;
+using TopOfHeart.Grains.Relay;
+using TopOfHeart.Grains.Storage;
 
 namespace TopOfHeart.Silo.Ingestion;
 
 /// <summary>
-/// Routes a batch of validated events to the grains, one call per grain per batch:
-/// first each case (the idempotency authority of its events), then each customer (the authority of
-/// events that name no case), then the employees and touchpoints of what was new. Department and
-/// floor figures go through the silo's aggregator, never a grain call per event.
+/// Takes a batch of validated events into the grains, one call per grain per batch: first each case,
+/// then each customer (with the events that name no case), then the employees and touchpoints.
+/// Department and floor figures go through the silo's aggregator, never a grain call per event.
+/// <para>
+/// Embedded mode: the case (or, for caseless events, the customer) decides whether an event is new.
+/// PostgreSQL mode: the event log decides, and the events are durable before the grains see them;
+/// a batch the grains could not finish stays pending and the recovery sweep applies it again.
+/// </para>
 /// </summary>
-public sealed partial class IngestPipeline(IGrainFactory grains, FigureAggregator figures, ILogger<IngestPipeline> logger)
+public sealed partial class IngestPipeline(
+    IGrainFactory grains,
+    FigureAggregator figures,
+    IEventStore store,
+    IOptions<DetectionSettings> detection,
+    ILogger<IngestPipeline> logger)
     : IEventIngestor
 {
     public async Task<IngestOutcome> IngestAsync(IReadOnlyList<TouchpointEvent> events, CancellationToken cancellationToken)
     {
         var outcome = new IngestOutcome(events.Count);
-        var timeToAccept = new TimeSpan?[events.Count];
 
         // A repeated id inside one request is a duplicate of its first occurrence.
         var firstSeen = new HashSet<string>(events.Count, StringComparer.Ordinal);
-        var byCase = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        var caseless = new List<int>();
+        var unique = new List<int>(events.Count);
         for (var i = 0; i < events.Count; i++)
         {
-            var e = events[i];
-            if (!firstSeen.Add(e.EventId))
+            if (firstSeen.Add(events[i].EventId)) unique.Add(i);
+            else outcome.Status[i] = EventStatus.Duplicate;
+        }
+
+        var batch = unique.Select(i => events[i]).ToList();
+        if (!store.IsDurable)
+        {
+            var routed = await RouteAsync(batch, logDecides: false, cancellationToken);
+            for (var k = 0; k < unique.Count; k++)
             {
-                outcome.Status[i] = EventStatus.Duplicate;
-                continue;
+                outcome.Status[unique[k]] = routed.Status[k];
+                outcome.Errors[unique[k]] = routed.Errors[k];
             }
 
-            if (e.CaseId is { } caseId) Group(byCase, caseId, i);
-            else caseless.Add(i);
+            return outcome;
+        }
+
+        AppendResult appended;
+        try
+        {
+            appended = await store.AppendAsync(batch, Wakeups(batch), cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException and not OperationCanceledException)
+        {
+            LogAppendFailed(logger, batch.Count, ex);
+            foreach (var i in unique)
+            {
+                outcome.Status[i] = EventStatus.Failed;
+                outcome.Errors[i] = $"the event log could not store the event now ({ex.GetType().Name}); retry it";
+            }
+
+            return outcome;
+        }
+
+        var fresh = new List<TouchpointEvent>(batch.Count);
+        for (var k = 0; k < unique.Count; k++)
+        {
+            outcome.Status[unique[k]] = appended.IsNew[k] ? EventStatus.Accepted : EventStatus.Duplicate;
+            if (appended.IsNew[k]) fresh.Add(batch[k]);
+        }
+
+        // Durable from here: whatever happens below, the answer is "accepted" and the sweep finishes the job.
+        if (await ApplyToGrainsAsync(fresh, cancellationToken))
+        {
+            try
+            {
+                await store.MarkAppliedAsync(appended.BatchId, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogMarkFailed(logger, appended.BatchId, ex);
+            }
+        }
+
+        return outcome;
+    }
+
+    /// <summary>Applies logged events to the grains (again); true when every case and customer took them.</summary>
+    public async Task<bool> ApplyToGrainsAsync(IReadOnlyList<TouchpointEvent> events, CancellationToken cancellationToken)
+    {
+        if (events.Count == 0) return true;
+        var routed = await RouteAsync(events, logDecides: true, cancellationToken);
+        return !routed.Status.Contains(EventStatus.Failed);
+    }
+
+    /// <summary>Deadlines to remember outside any silo: each baton's SLA and each accepted case's stall timeout.</summary>
+    private List<Wakeup> Wakeups(List<TouchpointEvent> batch)
+    {
+        var settings = detection.Value;
+        var wakeups = new List<Wakeup>();
+        foreach (var e in batch)
+        {
+            if (e.CaseId is not { } caseId) continue;
+            if (e.Type == EventType.HandoffRequested)
+                wakeups.Add(new Wakeup(e.EventId, caseId, e.OccurredAt + settings.SlaFor(e.Department, e.ToDepartment!)));
+            else if (e.Type == EventType.HandoffAccepted)
+                wakeups.Add(new Wakeup(e.EventId, caseId, e.OccurredAt + settings.StallTimeout));
+        }
+
+        return wakeups;
+    }
+
+    /// <param name="logDecides">True when the event log already told new from duplicate: every event counts as applied.</param>
+    private async Task<Routed> RouteAsync(IReadOnlyList<TouchpointEvent> events, bool logDecides, CancellationToken cancellationToken)
+    {
+        var routed = new Routed(events.Count);
+        var timeToAccept = new TimeSpan?[events.Count];
+        var byCase = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (events[i].CaseId is { } caseId) Group(byCase, caseId, i);
         }
 
         await Task.WhenAll(byCase.Select(kv => ApplyToCase(kv.Key, kv.Value)));
@@ -42,18 +134,23 @@ public sealed partial class IngestPipeline(IGrainFactory grains, FigureAggregato
         var byCustomer = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         for (var i = 0; i < events.Count; i++)
         {
-            if (outcome.Status[i] == EventStatus.Accepted || (outcome.Status[i] == EventStatus.Pending && events[i].CaseId is null))
-                Group(byCustomer, events[i].CustomerId, i);
+            var taken = routed.Status[i] == EventStatus.Accepted || (logDecides && routed.Status[i] == EventStatus.Duplicate);
+            if (taken || events[i].CaseId is null) Group(byCustomer, events[i].CustomerId, i);
         }
 
         await Task.WhenAll(byCustomer.Select(kv => ApplyToCustomer(kv.Key, kv.Value)));
 
-        var byEmployee = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        var byTouchpoint = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        var counted = new List<FigureDelta>();
+        var applied = new List<int>(events.Count);
         for (var i = 0; i < events.Count; i++)
         {
-            if (outcome.Status[i] != EventStatus.Accepted) continue;
+            if (routed.Status[i] == EventStatus.Accepted || (logDecides && routed.Status[i] == EventStatus.Duplicate)) applied.Add(i);
+        }
+
+        var byEmployee = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var byTouchpoint = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var counted = new List<FigureDelta>(applied.Count * 2);
+        foreach (var i in applied)
+        {
             var e = events[i];
             if (e.EmployeeId is { } employee) Group(byEmployee, employee, i);
             if (e.TouchpointId is { } touchpoint) Group(byTouchpoint, touchpoint, i);
@@ -67,7 +164,7 @@ public sealed partial class IngestPipeline(IGrainFactory grains, FigureAggregato
                 .Apply(Pick(kv.Value), kv.Value.Select(i => timeToAccept[i]).ToArray())))
             .Concat(byTouchpoint.Select(kv => Secondary(kv.Value, () => grains.GetGrain<ITouchpointGrain>(kv.Key).Apply(Pick(kv.Value))))));
 
-        return outcome;
+        return routed;
 
         async Task ApplyToCase(string caseId, List<int> indexes)
         {
@@ -76,14 +173,14 @@ public sealed partial class IngestPipeline(IGrainFactory grains, FigureAggregato
                 var result = await grains.GetGrain<ICaseGrain>(caseId).Apply(Pick(indexes));
                 for (var k = 0; k < indexes.Count; k++)
                 {
-                    outcome.Status[indexes[k]] = result.Applied[k] ? EventStatus.Accepted : EventStatus.Duplicate;
+                    routed.Status[indexes[k]] = result.Applied[k] ? EventStatus.Accepted : EventStatus.Duplicate;
                     if (result.TimeToAccept?[k] is { } taken) timeToAccept[indexes[k]] = taken;
                 }
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 LogGrainFailed(logger, "case", caseId, ex);
-                Fail(indexes, $"case {caseId} could not be updated now ({ex.GetType().Name}); retry the event");
+                routed.Fail(indexes, $"case {caseId} could not be updated now ({ex.GetType().Name}); retry the event");
             }
         }
 
@@ -91,17 +188,17 @@ public sealed partial class IngestPipeline(IGrainFactory grains, FigureAggregato
         {
             try
             {
-                var applied = await grains.GetGrain<ICustomerGrain>(customerId).Apply(Pick(indexes));
+                var isNew = await grains.GetGrain<ICustomerGrain>(customerId).Apply(Pick(indexes));
                 for (var k = 0; k < indexes.Count; k++)
                 {
                     var i = indexes[k];
-                    if (events[i].CaseId is null) outcome.Status[i] = applied[k] ? EventStatus.Accepted : EventStatus.Duplicate;
+                    if (events[i].CaseId is null) routed.Status[i] = isNew[k] ? EventStatus.Accepted : EventStatus.Duplicate;
                 }
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 LogGrainFailed(logger, "customer", customerId, ex);
-                Fail(indexes.Where(i => events[i].CaseId is null), $"customer {customerId} could not be updated now ({ex.GetType().Name}); retry the event");
+                routed.Fail(indexes.Where(i => events[i].CaseId is null), $"customer {customerId} could not be updated now ({ex.GetType().Name}); retry the event");
             }
         }
 
@@ -124,15 +221,6 @@ public sealed partial class IngestPipeline(IGrainFactory grains, FigureAggregato
             for (var k = 0; k < picked.Length; k++) picked[k] = events[indexes[k]];
             return picked;
         }
-
-        void Fail(IEnumerable<int> indexes, string error)
-        {
-            foreach (var i in indexes)
-            {
-                outcome.Status[i] = EventStatus.Failed;
-                outcome.Errors[i] = error;
-            }
-        }
     }
 
     private static void Group(Dictionary<string, List<int>> groups, string key, int index)
@@ -141,6 +229,28 @@ public sealed partial class IngestPipeline(IGrainFactory grains, FigureAggregato
         list.Add(index);
     }
 
+    private sealed class Routed(int count)
+    {
+        public EventStatus[] Status { get; } = new EventStatus[count];
+
+        public string?[] Errors { get; } = new string?[count];
+
+        public void Fail(IEnumerable<int> indexes, string error)
+        {
+            foreach (var i in indexes)
+            {
+                Status[i] = EventStatus.Failed;
+                Errors[i] = error;
+            }
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ingest: {Kind} grain {Key} failed")]
     private static partial void LogGrainFailed(ILogger logger, string kind, string key, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Ingest: the event log refused a batch of {Count} events")]
+    private static partial void LogAppendFailed(ILogger logger, int count, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingest: batch {BatchId} applied but not marked; the sweep will apply it again harmlessly")]
+    private static partial void LogMarkFailed(ILogger logger, long batchId, Exception ex);
 }

@@ -1,0 +1,46 @@
+using TopOfHeart.Contracts.Alerts;
+
+namespace TopOfHeart.Contracts.Grains;
+
+/// <summary>
+/// One per LiveBoard process (not per browser): each silo hands it batches of alert changes, and the
+/// LiveBoard fans them out to its SignalR connections.
+/// </summary>
+[Alias("TopOfHeart.IBoardObserver")]
+public interface IBoardObserver : IGrainObserver
+{
+    [Alias("OnAlerts")]
+    Task OnAlerts(AlertChange[] changes);
+}
+
+[GenerateSerializer, Immutable, Alias("TopOfHeart.AlertChange")]
+public sealed record AlertChange(
+    [property: Id(0)] Alert Alert,
+    /// <summary>True when the alert was just raised; false when it changed (acknowledged, resolved, escalated).</summary>
+    [property: Id(1)] bool Raised);
+
+/// <summary>
+/// The LiveBoards listening to this cluster. Written when a LiveBoard (re)subscribes, read by each silo
+/// about once a second: off the hot path.
+/// </summary>
+[Alias("TopOfHeart.IBoardRegistryGrain")]
+public interface IBoardRegistryGrain : IGrainWithIntegerKey
+{
+    /// <summary>Registers or renews a LiveBoard; it is forgotten after <see cref="BoardRegistry.Lease"/> without renewal.</summary>
+    [Alias("Subscribe")]
+    Task Subscribe(IBoardObserver observer);
+
+    [Alias("Unsubscribe")]
+    Task Unsubscribe(IBoardObserver observer);
+
+    [Alias("GetObservers")]
+    Task<IBoardObserver[]> GetObservers();
+}
+
+public static class BoardRegistry
+{
+    /// <summary>How long a subscription lasts without renewal; LiveBoards renew well within it.</summary>
+    public static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
+
+    public static IBoardRegistryGrain Registry(this IGrainFactory grains) => grains.GetGrain<IBoardRegistryGrain>(0);
+}

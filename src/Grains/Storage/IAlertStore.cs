@@ -1,0 +1,35 @@
+using TopOfHeart.Contracts.Alerts;
+
+namespace TopOfHeart.Grains.Storage;
+
+/// <summary>
+/// Where alert books keep alerts in PostgreSQL mode. Inserting is the idempotency point: an alert id
+/// that is already stored is never raised again, whichever silo tries.
+/// </summary>
+public interface IAlertStore
+{
+    /// <summary>False in embedded mode: books keep alerts in their grain state.</summary>
+    bool IsDurable { get; }
+
+    /// <summary>Inserts the alerts that are not stored yet; returns those it inserted.</summary>
+    Task<IReadOnlyList<Alert>> InsertNewAsync(int book, IReadOnlyList<Alert> alerts, CancellationToken cancellationToken);
+
+    Task UpdateAsync(int book, IReadOnlyList<Alert> alerts, CancellationToken cancellationToken);
+
+    /// <summary>The book's alerts that are unresolved, or resolved since <paramref name="resolvedSince"/>.</summary>
+    Task<IReadOnlyList<Alert>> LoadAsync(int book, DateTimeOffset resolvedSince, CancellationToken cancellationToken);
+}
+
+/// <summary>Embedded mode: the book's own state is the store.</summary>
+public sealed class NoAlertStore : IAlertStore
+{
+    public bool IsDurable => false;
+
+    public Task<IReadOnlyList<Alert>> InsertNewAsync(int book, IReadOnlyList<Alert> alerts, CancellationToken cancellationToken) =>
+        Task.FromResult(alerts);
+
+    public Task UpdateAsync(int book, IReadOnlyList<Alert> alerts, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<IReadOnlyList<Alert>> LoadAsync(int book, DateTimeOffset resolvedSince, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<Alert>>([]);
+}
