@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime;
 using TopOfHeart.Contracts.Alerts;
 using TopOfHeart.Contracts.Figures;
 using TopOfHeart.Contracts.Grains;
@@ -16,8 +17,14 @@ public sealed class AlertBookState
 }
 
 /// <summary>One partition of the alerts: raises each alert once, and owns its lifecycle.</summary>
-public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAlertBookGrain
+public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAlertBookGrain, IRemindable
 {
+    /// <summary>
+    /// A durable once-a-minute nudge: if this book's silo dies, the reminder activates it elsewhere and
+    /// escalations carry on even when nobody reads alerts. Precise timing comes from the timer.
+    /// </summary>
+    public const string EscalationReminder = "escalation-backstop";
+
     private readonly AlertSettings _settings;
     private readonly TimeProvider _clock;
     private readonly FigureAggregator _figures;
@@ -61,7 +68,18 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
         }
 
         await CheckEscalations();
+        try
+        {
+            await this.RegisterOrUpdateReminder(EscalationReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A host without a reminder service (e.g. a bare test cluster) still has the timers.
+            LogNoReminder(_logger, ex.GetBaseException().Message);
+        }
     }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => CheckEscalations();
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
@@ -298,6 +316,9 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
 
     protected override void CaptureState(AlertBookState state) =>
         state.Alerts = new Dictionary<string, Alert>(_alerts, StringComparer.Ordinal);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Alert book runs without its escalation reminder: {Reason}")]
+    private static partial void LogNoReminder(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Alert {AlertId} escalated to level {Level}")]
     private static partial void LogEscalated(ILogger logger, string alertId, int level);

@@ -46,11 +46,11 @@ public sealed partial class DemoFloor
     /// <summary>Nobody picks the baton up: the request is backdated so its SLA runs out <see cref="TimerLead"/> from now.</summary>
     private void DroppedBaton(DateTimeOffset now)
     {
-        var (from, to, reason) = PickHandoff();
+        var (from, to, reason, request) = PickHandoff();
         var sla = _detection.SlaFor(from.Name, to.Name);
         var requestAt = now - Backdate(sla);
         var j = Begin(nameof(AlertKind.DroppedBaton), now, requestAt - TimeSpan.FromSeconds(25));
-        j.Open(from, Between(-0.1, 0.3), "order never arrived");
+        j.Open(from, Between(-0.1, 0.3), request);
         j.Wait(8, 12);
         j.Talk();
         j.At = requestAt;
@@ -76,16 +76,17 @@ public sealed partial class DemoFloor
         Close(j, feedbackChance: 0);
     }
 
-    /// <summary>The receiver refuses the baton; the sender finds the right department.</summary>
+    /// <summary>The receiver refuses the baton (just after the scenario starts); the sender finds the right department.</summary>
     private void HandoffRejected(DateTimeOffset now)
     {
-        var (from, to, reason) = PickHandoff();
+        var (from, to, reason, request) = PickHandoff();
         var j = Begin(nameof(AlertKind.HandoffRejected), now, now);
-        j.Open(from, Between(-0.1, 0.4), "question about my contract");
+        j.Open(from, Between(-0.1, 0.4), request);
         Serve(j, 1);
         j.Wait(2, 5);
         j.Request(to, reason);
         j.Wait(5, 20, Half(_detection.SlaFor(from.Name, to.Name)));
+        j.Pin(Soon(now));
         j.Reject(to, Pick(["not our queue", "missing contract number", "we do not handle this product", "send it to the right team"]));
         j.Wait(3, 8);
         j.Talk(shift: -Between(0.0, 0.1));
@@ -97,8 +98,8 @@ public sealed partial class DemoFloor
     }
 
     /// <summary>
-    /// The case bounces: sent back to a department that already owned it, or, every other time when the
-    /// floor has enough departments, handed on more than <c>MaxHops</c> times.
+    /// The case bounces, just after the scenario starts: sent back to a department that already owned
+    /// it, or, every other time when the floor has enough departments, handed on more than <c>MaxHops</c> times.
     /// </summary>
     private void PingPong(DateTimeOffset now)
     {
@@ -112,13 +113,13 @@ public sealed partial class DemoFloor
         {
             PassBaton(j, departments[1], $"{departments[1].Name} should handle this");
             Serve(j, 1);
-            PassBaton(j, departments[0], "not ours, back to you");
+            PassBaton(j, departments[0], "not ours, back to you", pinRequestAt: Soon(now));
         }
         else
         {
             for (var hop = 1; hop <= _detection.MaxHops + 1; hop++)
             {
-                PassBaton(j, departments[hop], "maybe they can help");
+                PassBaton(j, departments[hop], "maybe they can help", pinRequestAt: hop > _detection.MaxHops ? Soon(now) : null);
                 if (hop <= _detection.MaxHops) Serve(j, 1);
             }
         }
@@ -128,21 +129,22 @@ public sealed partial class DemoFloor
     }
 
     /// <summary>
-    /// The customer calls while the baton is in flight: every other time naming the case, else just
-    /// calling the main line (no case id). The late pickup resolves the alert.
+    /// The customer calls while the baton is in flight, just after the scenario starts: every other time
+    /// naming the case, else just calling the main line (no case id). The late pickup resolves the alert.
     /// </summary>
     private void CustomerChasing(DateTimeOffset now)
     {
-        var (from, to, reason) = PickHandoff();
+        var (from, to, reason, request) = PickHandoff();
         var sla = _detection.SlaFor(from.Name, to.Name);
         var j = Begin(nameof(AlertKind.CustomerChasing), now, now);
         _chaseNamesCase = !_chaseNamesCase;
-        j.Open(from, Between(0.0, 0.4), "my refund is late");
+        j.Open(from, Between(0.0, 0.4), request);
         j.Wait(3, 6);
         j.Talk();
         j.Wait(2, 4);
         j.Request(to, reason);
         j.Wait(10, 15, Third(sla));
+        j.Pin(Soon(now));
         if (_chaseNamesCase) j.Contact(Roster.Support.Touchpoints[^1], namesCase: true, "replied to the case e-mail: any news?");
         else j.Contact(PhoneLine, namesCase: false, "called the main line asking for an update");
         j.Wait(10, 15, Third(sla));
@@ -152,30 +154,32 @@ public sealed partial class DemoFloor
         Close(j, feedbackChance: 0.3);
     }
 
-    /// <summary>After the handoff the customer has to tell the whole story again.</summary>
+    /// <summary>After the handoff the customer has to tell the whole story again (just after the scenario starts).</summary>
     private void ContextLost(DateTimeOffset now)
     {
-        var (from, to, reason) = PickHandoff();
+        var (from, to, reason, request) = PickHandoff();
         var j = Begin(nameof(AlertKind.ContextLost), now, now);
-        j.Open(from, Between(0.0, 0.4), "problem with my order");
+        j.Open(from, Between(0.0, 0.4), request);
         Serve(j, 1);
         PassBaton(j, to, reason);
         j.Wait(3, 8, Half(_detection.StallTimeout));
+        j.Pin(Soon(now));
         j.Talk(shift: -Between(0.1, 0.2), customerRepeatedInfo: true);
         Serve(j, 1);
         Close(j, feedbackChance: 0.5);
     }
 
-    /// <summary>A happy customer turns sour right after the handoff.</summary>
+    /// <summary>A happy customer turns sour right after the handoff (just after the scenario starts).</summary>
     private void SentimentDrop(DateTimeOffset now)
     {
-        var (from, to, reason) = PickHandoff();
+        var (from, to, reason, request) = PickHandoff();
         var j = Begin(nameof(AlertKind.SentimentDrop), now, now);
-        j.Open(from, Between(0.5, 0.7), "change my plan");
+        j.Open(from, Between(0.5, 0.7), request);
         j.Wait(3, 6);
         j.Talk(shift: Between(0.0, 0.1));
         PassBaton(j, to, reason);
         j.Wait(3, 8, Half(_detection.StallTimeout));
+        j.Pin(Soon(now));
         j.Talk(shift: -(_detection.SentimentDrop + Between(0.1, 0.25)));
         Serve(j, 1);
         Close(j, feedbackChance: 0.8);
@@ -187,11 +191,11 @@ public sealed partial class DemoFloor
     /// </summary>
     private void StalledAfterAccept(DateTimeOffset now)
     {
-        var (from, to, reason) = PickHandoff();
+        var (from, to, reason, request) = PickHandoff();
         var stall = _detection.StallTimeout;
         var acceptAt = now - Backdate(stall);
         var j = Begin(nameof(AlertKind.StalledAfterAccept), now, acceptAt - TimeSpan.FromSeconds(45));
-        j.Open(from, Between(0.0, 0.4), "address change before delivery");
+        j.Open(from, Between(0.0, 0.4), request);
         j.Wait(5, 10);
         j.Talk();
         j.At = acceptAt - Min(TimeSpan.FromSeconds(Between(8, 20)), Half(_detection.SlaFor(from.Name, to.Name)));
@@ -205,10 +209,11 @@ public sealed partial class DemoFloor
     }
 
     /// <summary>Request, then a prompt accept well within the SLA.</summary>
-    private void PassBaton(Journey j, Department to, string reason)
+    private void PassBaton(Journey j, Department to, string reason, DateTimeOffset? pinRequestAt = null)
     {
         var from = j.Owner!;
         j.Wait(2, 6);
+        if (pinRequestAt is { } when) j.Pin(when);
         j.Request(to, reason);
         j.Wait(2, 12, Half(_detection.SlaFor(from.Name, to.Name)));
         j.Accept(to);
@@ -237,15 +242,19 @@ public sealed partial class DemoFloor
         j.End();
     }
 
-    private (Department From, Department To, string Reason) PickHandoff()
+    /// <summary>The first leg of a usual route: where the failing baton goes.</summary>
+    private (Department From, Department To, string Reason, string Request) PickHandoff()
     {
         var routes = Roster.Routes.Where(r => r.Legs.Count > 0).ToList();
         var route = routes[_random.Next(routes.Count)];
-        return (route.Opener, route.Legs[0].To, route.Legs[0].Reason);
+        return (route.Opener, route.Legs[0].To, route.Legs[0].Reason, route.Request);
     }
 
     /// <summary>How far back a timer scenario starts so that <paramref name="timeout"/> runs out <see cref="TimerLead"/> from now.</summary>
     private static TimeSpan Backdate(TimeSpan timeout) => timeout > TimerLead ? timeout - TimerLead : TimeSpan.Zero;
+
+    /// <summary>When a scenario's failing moment happens: a moment after it starts, its lead-in backdated before.</summary>
+    private DateTimeOffset Soon(DateTimeOffset now) => now + TimeSpan.FromSeconds(Between(0.5, 3));
 
     private static TimeSpan Half(TimeSpan span) => span / 2;
 

@@ -14,10 +14,11 @@ namespace TopOfHeart.Silo.Demo;
 /// </summary>
 /// <remarks>
 /// Healthy traffic is paced so that about <c>eventsPerSecond</c> events fall due each second. One
-/// failure scenario starts every <c>failureEvery</c>, cycling through all kinds in a shuffled
-/// order, so every kind shows within 7 × <c>failureEvery</c>. Timer failures (a dropped baton, a
-/// stall after accept) are backdated so their deadline passes <see cref="TimerLead"/> after the
-/// scenario starts, whatever the detection settings.
+/// failure scenario starts every <c>failureEvery</c> (the first 2 s in), cycling through all kinds
+/// in a shuffled order. Each scenario's failing moment happens within 3 s of its start, its lead-in
+/// backdated (sent at once); timer failures (a dropped baton, a stall after accept) are backdated so
+/// their deadline passes <see cref="TimerLead"/> after the start, whatever the detection settings.
+/// So every kind fires within 2 s + 6 × <c>failureEvery</c> + <see cref="TimerLead"/> (36 s by default).
 /// </remarks>
 public sealed partial class DemoFloor
 {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using TopOfHeart.Grains.Relay;
 using TopOfHeart.Silo.Ingestion;
 
@@ -22,13 +23,15 @@ public static class DemoFloorServiceCollectionExtensions
         var problems = options.Validate().ToList();
         if (problems.Count > 0) throw new InvalidOperationException(string.Join(Environment.NewLine, problems));
 
-        var detection = configuration.GetSection(DetectionSettings.Section).Get<DetectionSettings>() ?? new DetectionSettings();
         services.TryAddSingleton(TimeProvider.System);
         services.AddHostedService(sp => new DemoTrafficService(
             sp.GetRequiredService<IEventIngestor>(),
             sp.GetRequiredService<TimeProvider>(),
             options,
-            detection,
+            // The silo's own thresholds, so the floor's timer failures fire on time under them.
+            sp.GetService<IOptions<DetectionSettings>>()?.Value
+                ?? configuration.GetSection(DetectionSettings.Section).Get<DetectionSettings>()
+                ?? new DetectionSettings(),
             sp.GetRequiredService<ILogger<DemoTrafficService>>()));
         return services;
     }

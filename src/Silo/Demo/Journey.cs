@@ -5,15 +5,17 @@ namespace TopOfHeart.Silo.Demo;
 /// <summary>
 /// Writes one customer's story as events: who serves them where, how their mood moves, where the
 /// baton goes. <see cref="At"/> is when the next event occurs; an event that occurs before the
-/// story's release time (a backdated scenario) is sent at the release time.
+/// story's release time (a backdated scenario) is sent at the release time. Nothing is sent
+/// until <see cref="End"/>, so a story can be written first and <see cref="Pin"/>ned in time after.
 /// </summary>
 internal sealed class Journey
 {
     private readonly DemoFloor _floor;
     private readonly Random _random;
     private readonly DateTimeOffset _releaseAt;
+    private readonly List<TouchpointEvent> _written = [];
     private Employee? _star;
-    private DateTimeOffset _lastDue;
+    private TimeSpan _shift;
 
     public Journey(DemoFloor floor, Random random, string story, string? caseId, string customerId, DateTimeOffset releaseAt, DateTimeOffset at)
     {
@@ -23,7 +25,6 @@ internal sealed class Journey
         CaseId = caseId;
         CustomerId = customerId;
         _releaseAt = releaseAt;
-        _lastDue = releaseAt;
         At = at;
     }
 
@@ -112,8 +113,23 @@ internal sealed class Journey
         Emit(EventType.Feedback, department, named, survey, sentiment: Mood, score: score, reason: Comment(named, score));
     }
 
-    /// <summary>The story is written: the customer is free for another one after its last event.</summary>
-    public void End() => _floor.Release(CustomerId, _lastDue);
+    /// <summary>Moves the whole story in time so that the next event occurs at <paramref name="when"/>.</summary>
+    public void Pin(DateTimeOffset when) => _shift = when - At;
+
+    /// <summary>The story is written: sends it, and frees the customer for another one after its last event.</summary>
+    public void End()
+    {
+        var lastDue = _releaseAt;
+        foreach (var written in _written)
+        {
+            var e = _shift == TimeSpan.Zero ? written : written with { OccurredAt = written.OccurredAt + _shift };
+            var due = e.OccurredAt < _releaseAt ? _releaseAt : e.OccurredAt;
+            if (due > lastDue) lastDue = due;
+            _floor.Schedule(due, e, Story);
+        }
+
+        _floor.Release(CustomerId, lastDue);
+    }
 
     private void Serve(Department department)
     {
@@ -155,7 +171,7 @@ internal sealed class Journey
         double? score = null,
         bool caseless = false)
     {
-        var e = new TouchpointEvent
+        _written.Add(new TouchpointEvent
         {
             EventId = _floor.NewEventId(),
             Type = type,
@@ -171,9 +187,6 @@ internal sealed class Journey
             Reason = reason,
             CustomerRepeatedInfo = repeatedInfo,
             Score = score,
-        };
-        var due = At < _releaseAt ? _releaseAt : At;
-        if (due > _lastDue) _lastDue = due;
-        _floor.Schedule(due, e, Story);
+        });
     }
 }

@@ -36,7 +36,16 @@ public sealed partial class SchemaMigrator(string connectionString, ILogger logg
         var scripts = SchemaScript.LoadAll(scriptDirectory);
 
         await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(cancellationToken);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+        }
+        catch (NpgsqlException exception)
+        {
+            throw new InvalidOperationException(
+                $"Connecting to PostgreSQL to apply the sql/ scripts failed: {exception.Message}", exception);
+        }
+
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
         await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({AdvisoryLockKey})", cancellationToken);
