@@ -185,7 +185,7 @@ public static class EventParser
         {
             var field = Field.Unknown;
             if (reader.ValueSpan.Length <= 24 && !reader.ValueIsEscaped) field = FieldOf(reader.ValueSpan);
-            else if (reader.ValueIsEscaped) field = FieldOf(Encoding.UTF8.GetBytes(reader.GetString()!));
+            else if (reader.ValueIsEscaped) field = FieldOf(Encoding.UTF8.GetBytes(UnescapedName(ref reader)));
             reader.Read();
             if (field == Field.Unknown)
             {
@@ -199,6 +199,18 @@ public static class EventParser
         var error = draft.Validate(now, out var e);
         if (error is null) batch.Valid.Add((index, e!));
         else batch.Rejected.Add(new Rejection(index, draft.EventIdForReport, error));
+    }
+
+    private static string UnescapedName(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            return string.Empty; // Not valid UTF-8: no known field has such a name.
+        }
     }
 
     private enum Field
@@ -297,7 +309,16 @@ public static class EventParser
                         return null;
                     }
 
-                    return reader.GetString();
+                    try
+                    {
+                        return reader.GetString();
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        Fail($"{name} is not valid UTF-8 text.");
+                        return null;
+                    }
+
                 default:
                     Fail($"{name} must be a string, not {Describe(reader.TokenType)}.");
                     reader.Skip();
