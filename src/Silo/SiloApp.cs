@@ -1,4 +1,7 @@
+using TopOfHeart.Contracts.Access;
 using TopOfHeart.Silo.Api;
+using TopOfHeart.Silo.Ingestion;
+using TopOfHeart.Silo.Security;
 using TopOfHeart.Silo.Configuration;
 
 namespace TopOfHeart.Silo;
@@ -20,13 +23,37 @@ public static class SiloApp
         if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls(DefaultUrl);
 
         builder.AddTopOfHeartSilo(settings);
+        builder.Services.AddSingleton(new KeyRing(settings.Keys));
+        builder.Services.AddSingleton(builder.Configuration.GetSection(IngestSettings.Section).Get<IngestSettings>() ?? new IngestSettings());
+        builder.Services.AddSingleton<IngestGate>();
         overrideServices?.Invoke(builder);
 
         var app = builder.Build();
+        if (settings.Keys.Count == 0) WarnIfExposed(app);
+        app.UseMiddleware<ApiKeyMiddleware>();
         app.MapHealthEndpoints();
         app.MapEventEndpoints();
         app.MapAlertEndpoints();
         app.MapEntityEndpoints();
         return (app, []);
+    }
+
+    /// <summary>No keys is for loopback demos: listening anywhere else without keys is loudly reported.</summary>
+    private static void WarnIfExposed(WebApplication app)
+    {
+        var urls = app.Configuration["urls"] ?? DefaultUrl;
+        var exposed = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(url => !IsLoopback(url)).ToList();
+        if (exposed.Count == 0) return;
+        app.Logger.LogWarning(
+            "SECURITY: no TopOfHeart:Auth:Keys are configured, yet the API listens on {Urls}: anyone who can reach it may post events and act on alerts. Configure keys or bind to 127.0.0.1.",
+            string.Join(", ", exposed));
+    }
+
+    private static bool IsLoopback(string url)
+    {
+        if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri))
+            return false;
+        return uri.IsLoopback || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip));
     }
 }

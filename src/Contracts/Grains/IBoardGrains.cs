@@ -9,7 +9,8 @@ namespace TopOfHeart.Contracts.Grains;
 [Alias("TopOfHeart.IBoardObserver")]
 public interface IBoardObserver : IGrainObserver
 {
-    [Alias("OnAlerts")]
+    // One-way: a LiveBoard that died must not hold up the batch for the others until a response timeout.
+    [Alias("OnAlerts"), Orleans.Concurrency.OneWay]
     Task OnAlerts(AlertChange[] changes);
 }
 

@@ -19,6 +19,8 @@ public sealed record CaseView
     [Id(12)] public DateTimeOffset? ResolvedAt { get; init; }
     [Id(13)] public DateTimeOffset? LastEventAt { get; init; }
     [Id(14)] public DateTimeOffset? StallDueAt { get; init; }
+    /// <summary>The silo whose activation answered (an Orleans silo address), to see where a case lives in a cluster.</summary>
+    [Id(15)] public string? HostedBy { get; init; }
 }
 
 [GenerateSerializer, Immutable, Alias("TopOfHeart.BatonView")]

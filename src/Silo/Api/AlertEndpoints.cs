@@ -1,5 +1,6 @@
 using TopOfHeart.Contracts.Alerts;
 using TopOfHeart.Contracts.Grains;
+using TopOfHeart.Silo.Security;
 
 namespace TopOfHeart.Silo.Api;
 
@@ -19,7 +20,7 @@ public static class AlertEndpoints
     }
 
     private static async Task<IResult> ListAsync(
-        IGrainFactory grains, string? status, string? department, string? kind, string? caseId, string? customerId, string? limit)
+        HttpContext http, IGrainFactory grains, string? status, string? department, string? kind, string? caseId, string? customerId, string? limit)
     {
         AlertStatus? statusFilter = null;
         if (!string.IsNullOrEmpty(status))
@@ -41,6 +42,13 @@ public static class AlertEndpoints
         if (!string.IsNullOrEmpty(limit) && (!int.TryParse(limit, out take) || take < 1 || take > MaxLimit))
             return BadQuery($"limit must be a whole number from 1 to {MaxLimit} (got '{limit}').");
 
+        // A department-scoped supervisor reads its own department's alerts only.
+        if (Access.Scope(http) is { } scope)
+        {
+            if (!string.IsNullOrEmpty(department) && department != scope) return Forbidden(scope);
+            department = scope;
+        }
+
         var query = new AlertQuery
         {
             Status = statusFilter,
@@ -50,18 +58,7 @@ public static class AlertEndpoints
             CustomerId = NullIfEmpty(customerId),
             Limit = take,
         };
-        return TypedResults.Ok(await QueryAllBooksAsync(grains, query));
-    }
-
-    /// <summary>Every book answers with its newest matches; the merge keeps the newest overall.</summary>
-    public static async Task<List<Alert>> QueryAllBooksAsync(IGrainFactory grains, AlertQuery query)
-    {
-        var pages = await Task.WhenAll(Enumerable.Range(0, AlertBooks.Partitions)
-            .Select(p => grains.GetGrain<IAlertBookGrain>(p).Query(query)));
-        var merged = pages.SelectMany(p => p).ToList();
-        merged.Sort(NewestFirst.Instance);
-        if (merged.Count > query.Limit) merged.RemoveRange(query.Limit, merged.Count - query.Limit);
-        return merged;
+        return TypedResults.Ok(await grains.QueryAllBooksAsync(query));
     }
 
     private static async Task<IResult> GetAsync(HttpContext http, IGrainFactory grains)
@@ -69,28 +66,46 @@ public static class AlertEndpoints
         var alertId = RawRouteId.After(http, "/api/v1/alerts/");
         if (alertId is null) return BadQuery("An alert id is required.");
         var alert = await grains.BookFor(alertId).Get(alertId);
-        return alert is null ? NotFound(alertId) : TypedResults.Ok(alert);
+        if (alert is null) return NotFound(alertId);
+        return Access.Covers(http, alert.Department) ? TypedResults.Ok(alert) : Forbidden(Access.Scope(http)!);
     }
 
-    private static async Task<IResult> AcknowledgeAsync(AlertAction? body, IGrainFactory grains)
+    private static Task<IResult> AcknowledgeAsync(HttpContext http, IGrainFactory grains) =>
+        ActAsync(http, grains, (book, body) => book.Acknowledge(body.AlertId!, body.By!));
+
+    private static Task<IResult> ResolveAsync(HttpContext http, IGrainFactory grains) =>
+        ActAsync(http, grains, (book, body) => book.Resolve(body.AlertId!, body.By!, body.Resolution));
+
+    private static async Task<IResult> ActAsync(HttpContext http, IGrainFactory grains, Func<IAlertBookGrain, AlertAction, Task<Alert?>> act)
     {
-        if (Check(body, needsBy: true) is { } problem) return problem;
-        var alert = await grains.BookFor(body!.AlertId!).Acknowledge(body.AlertId!, body.By!);
+        AlertAction? body;
+        try
+        {
+            body = await http.Request.ReadFromJsonAsync<AlertAction>(http.RequestAborted);
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or BadHttpRequestException)
+        {
+            return BadQuery("The body must be JSON like { \"alertId\": \"…\", \"by\": \"supervisor-id\" }.");
+        }
+
+        if (Check(body) is { } problem) return problem;
+        var book = grains.BookFor(body!.AlertId!);
+        if (Access.Scope(http) is { } scope)
+        {
+            var current = await book.Get(body.AlertId!);
+            if (current is null) return NotFound(body.AlertId!);
+            if (!Access.Covers(http, current.Department)) return Forbidden(scope);
+        }
+
+        var alert = await act(book, body);
         return alert is null ? NotFound(body.AlertId!) : TypedResults.Ok(alert);
     }
 
-    private static async Task<IResult> ResolveAsync(AlertAction? body, IGrainFactory grains)
-    {
-        if (Check(body, needsBy: true) is { } problem) return problem;
-        var alert = await grains.BookFor(body!.AlertId!).Resolve(body.AlertId!, body.By!, body.Resolution);
-        return alert is null ? NotFound(body.AlertId!) : TypedResults.Ok(alert);
-    }
-
-    private static IResult? Check(AlertAction? body, bool needsBy)
+    private static IResult? Check(AlertAction? body)
     {
         if (body is null) return BadQuery("Send a JSON body like { \"alertId\": \"…\", \"by\": \"supervisor-id\" }.");
         if (string.IsNullOrWhiteSpace(body.AlertId)) return BadQuery("alertId is required.");
-        if (needsBy && string.IsNullOrWhiteSpace(body.By)) return BadQuery("by is required: who acts on the alert.");
+        if (string.IsNullOrWhiteSpace(body.By)) return BadQuery("by is required: who acts on the alert.");
         if (body.By!.Length > 128) return BadQuery("by must be at most 128 characters.");
         if (body.Resolution is { Length: > 1000 }) return BadQuery("resolution must be at most 1000 characters.");
         return null;
@@ -100,6 +115,9 @@ public static class AlertEndpoints
 
     internal static IResult BadQuery(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Bad request");
+
+    private static IResult Forbidden(string scope) =>
+        TypedResults.Problem($"This key is scoped to the {scope} department's alerts.", statusCode: StatusCodes.Status403Forbidden, title: "Another department's alert");
 
     private static IResult NotFound(string alertId) =>
         TypedResults.Problem($"No alert '{alertId}'.", statusCode: StatusCodes.Status404NotFound, title: "Unknown alert");

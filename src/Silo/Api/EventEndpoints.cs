@@ -13,10 +13,18 @@ public static class EventEndpoints
         return routes;
     }
 
-    private static async Task<IResult> IngestAsync(HttpContext http, IEventIngestor ingestor, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> IngestAsync(HttpContext http, IEventIngestor ingestor, IngestGate gate, TimeProvider clock, CancellationToken cancellationToken)
     {
         var request = http.Request;
         if (request.ContentLength > MaxBodyBytes) return TooLarge($"The body is {request.ContentLength} bytes; at most {MaxBodyBytes} (4 MiB) per request.");
+
+        using var admitted = gate.TryEnter(request.ContentLength ?? MaxBodyBytes);
+        if (admitted is null)
+        {
+            http.Response.Headers.RetryAfter = gate.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Problem("The silo is at its ingest capacity; nothing of this request was taken. Retry after the given seconds.",
+                statusCode: StatusCodes.Status429TooManyRequests, title: "Busy");
+        }
 
         var buffer = ArrayPool<byte>.Shared.Rent(request.ContentLength is > 0 and <= MaxBodyBytes ? (int)request.ContentLength.Value + 1 : 64 * 1024);
         try

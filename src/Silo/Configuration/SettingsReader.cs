@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using TopOfHeart.Contracts.Access;
 using TopOfHeart.Grains.Alerts;
 using TopOfHeart.Grains.Relay;
 
@@ -52,10 +53,17 @@ public static class SettingsReader
         if (snapshots?.Interval is { } interval && interval <= TimeSpan.Zero)
             problems.Add($"{Grains.Hosting.SnapshotSettings.Section}:Interval must be a positive time span (got {interval}).");
 
+        var recovery = Bind<RecoverySettings>(configuration, RecoverySettings.Section, problems);
+        problems.AddRange(recovery?.Validate() ?? []);
+        problems.AddRange(MembershipSettings.Validate(configuration));
+
+        var ingest = Bind<Ingestion.IngestSettings>(configuration, Ingestion.IngestSettings.Section, problems);
+        problems.AddRange(ingest?.Validate() ?? []);
+
         var demo = Bind<Demo.DemoOptions>(configuration, Demo.DemoOptions.Section, problems);
         if (demo is { Enabled: true }) problems.AddRange(demo.Validate());
 
-        var keys = ReadKeys(section.GetSection("Auth:Keys"), problems);
+        var keys = KeyRingConfiguration.Read(section.GetSection("Auth:Keys"), problems);
 
         return (new TopOfHeartSettings
         {
@@ -101,44 +109,5 @@ public static class SettingsReader
             problems.Add(ex.Message);
             return null;
         }
-    }
-
-    private static List<ApiKey> ReadKeys(IConfigurationSection keysSection, List<string> problems)
-    {
-        var keys = new List<ApiKey>();
-        foreach (var entry in keysSection.GetChildren())
-        {
-            var path = entry.Path;
-            var key = entry["Key"];
-            var roleText = entry["Role"];
-            var department = entry["Department"];
-            if (string.IsNullOrWhiteSpace(key) || key.Length < 16)
-            {
-                problems.Add($"{path}:Key must be at least 16 characters.");
-                continue;
-            }
-
-            if (!Enum.TryParse<ApiRole>(roleText, ignoreCase: true, out var role) || !Enum.IsDefined(role))
-            {
-                problems.Add($"{path}:Role must be ingest, viewer or supervisor (got '{roleText}').");
-                continue;
-            }
-
-            if (!string.IsNullOrEmpty(department) && role != ApiRole.Supervisor)
-            {
-                problems.Add($"{path}:Department applies only to the supervisor role.");
-                continue;
-            }
-
-            if (keys.Any(k => k.Key == key))
-            {
-                problems.Add($"{path}:Key is used twice.");
-                continue;
-            }
-
-            keys.Add(new ApiKey(key, role, string.IsNullOrEmpty(department) ? null : department));
-        }
-
-        return keys;
     }
 }

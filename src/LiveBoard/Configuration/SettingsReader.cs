@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Configuration;
+
+namespace TopOfHeart.LiveBoard.Configuration;
+
+/// <summary>Reads and checks the LiveBoard's settings so a mistake stops start-up with one line naming its key.</summary>
+public static class SettingsReader
+{
+    public static (LiveBoardSettings Settings, List<string> Problems) Read(IConfiguration configuration)
+    {
+        var problems = new List<string>();
+        var section = configuration.GetSection(LiveBoardSettings.Section);
+
+        var clustering = ClusteringKind.Localhost;
+        var clusteringText = section["Clustering"];
+        if (!string.IsNullOrWhiteSpace(clusteringText)
+            && !(Enum.TryParse(clusteringText.Trim(), ignoreCase: true, out clustering) && Enum.IsDefined(clustering)))
+        {
+            problems.Add($"TopOfHeart:Clustering must be {string.Join(" or ", Enum.GetNames<ClusteringKind>())} (got '{clusteringText}').");
+            clustering = ClusteringKind.Localhost;
+        }
+
+        var connectionString = configuration.GetConnectionString(LiveBoardSettings.ConnectionStringName);
+        if (clustering == ClusteringKind.Postgres && string.IsNullOrWhiteSpace(connectionString))
+            problems.Add("ConnectionStrings:TopOfHeart is required when TopOfHeart:Clustering is Postgres.");
+
+        var gatewayPort = 30000;
+        var portText = section["Orleans:GatewayPort"];
+        if (!string.IsNullOrWhiteSpace(portText) && !(int.TryParse(portText, out gatewayPort) && gatewayPort is > 0 and < 65536))
+        {
+            problems.Add($"TopOfHeart:Orleans:GatewayPort must be a port number from 1 to 65535 (got '{portText}').");
+            gatewayPort = 30000;
+        }
+
+        return (new LiveBoardSettings
+        {
+            Clustering = clustering,
+            ConnectionString = connectionString,
+            GatewayPort = gatewayPort,
+        }, problems);
+    }
+}

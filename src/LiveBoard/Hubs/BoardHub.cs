@@ -1,0 +1,90 @@
+using Microsoft.AspNetCore.SignalR;
+using TopOfHeart.Contracts.Alerts;
+using TopOfHeart.Contracts.Grains;
+
+namespace TopOfHeart.LiveBoard.Hubs;
+
+/// <summary>
+/// <c>/hubs/board</c>, exactly the contract's client-to-server methods. Alerts and snapshots are pushed by
+/// <see cref="Feed.AlertFanOut"/> and <see cref="Feed.BoardSnapshots"/>, not by the hub.
+/// </summary>
+public sealed partial class BoardHub(IGrainFactory grains, BoardAudience audience, ILogger<BoardHub> logger) : Hub
+{
+    public const string Path = "/hubs/board";
+
+    /// <summary>Enough for any wall; a floor with more unresolved alerts has bigger problems than a long list.</summary>
+    public const int MaxOpenAlerts = 500;
+
+    private const int MaxIdLength = 128;
+    private const string GroupItem = "topofheart.group";
+
+    public override async Task OnConnectedAsync()
+    {
+        audience.Joined();
+        Context.Items[GroupItem] = BoardGroups.Floor;
+        await Groups.AddToGroupAsync(Context.ConnectionId, BoardGroups.Floor);
+        if (audience.LatestSnapshot is { } snapshot) await Clients.Caller.SendAsync(BoardMessages.Board, snapshot);
+        await base.OnConnectedAsync();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        audience.Left();
+        return base.OnDisconnectedAsync(exception);
+    }
+
+    /// <summary>From now on only <paramref name="department"/>'s alerts; null or empty: the whole floor's.</summary>
+    public async Task Subscribe(string? department)
+    {
+        var target = BoardGroups.For(Checked(department, "department"));
+        var current = Context.Items[GroupItem] as string;
+        if (current == target) return;
+
+        // Join before leaving: a change in between arrives twice (the page keys alerts by id) rather than never.
+        await Groups.AddToGroupAsync(Context.ConnectionId, target);
+        if (current is not null) await Groups.RemoveFromGroupAsync(Context.ConnectionId, current);
+        Context.Items[GroupItem] = target;
+    }
+
+    /// <summary>The alerts still to be dealt with (open or acknowledged), newest first: what a (re)connecting board starts from.</summary>
+    public Task<List<Alert>> GetOpenAlerts(string? department) => AskClusterAsync(nameof(GetOpenAlerts), () =>
+        grains.QueryAllBooksAsync(new AlertQuery
+        {
+            Unresolved = true,
+            Department = Checked(department, "department"),
+            Limit = MaxOpenAlerts,
+        }));
+
+    /// <summary>Acknowledges an alert as <paramref name="by"/>; returns it updated. Every board also gets <c>alertUpdated</c>.</summary>
+    public async Task<Alert> Acknowledge(string alertId, string by)
+    {
+        var id = Checked(alertId, "alertId") ?? throw new HubException("alertId is required.");
+        var who = Checked(by, "by") ?? throw new HubException("by is required: who acknowledges the alert.");
+        var alert = await AskClusterAsync(nameof(Acknowledge), () => grains.BookFor(id).Acknowledge(id, who));
+        return alert ?? throw new HubException($"No alert '{id}'.");
+    }
+
+    private static string? Checked(string? value, string name)
+    {
+        if (string.IsNullOrWhiteSpace(value)) return null;
+        if (value.Length > MaxIdLength) throw new HubException($"{name} must be at most {MaxIdLength} characters.");
+        return value;
+    }
+
+    /// <summary>A cluster that cannot answer becomes a message the page can show, not SignalR's generic error.</summary>
+    private async Task<T> AskClusterAsync<T>(string method, Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception ex) when (ex is not (HubException or OperationCanceledException or OutOfMemoryException))
+        {
+            LogClusterCallFailed(logger, method, ex.GetBaseException().Message);
+            throw new HubException("The cluster did not answer; try again in a moment.");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} failed: {Reason}")]
+    private static partial void LogClusterCallFailed(ILogger logger, string method, string reason);
+}

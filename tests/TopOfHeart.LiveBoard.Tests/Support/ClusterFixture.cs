@@ -1,0 +1,46 @@
+using TopOfHeart.Testing;
+
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace TopOfHeart.LiveBoard.Tests.Support;
+
+/// <summary>
+/// One real silo (real clock) and one LiveBoard for the hub tests; each test keeps to its own departments and
+/// cases, so they share the cluster without seeing each other's alerts.
+/// </summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    private LoopbackSilo? _silo;
+    private LoopbackLiveBoard? _board;
+
+    public LoopbackSilo Silo => _silo ?? throw new InvalidOperationException("Not started.");
+
+    internal LoopbackLiveBoard Board => _board ?? throw new InvalidOperationException("Not started.");
+
+    public async Task InitializeAsync()
+    {
+        _silo = await LoopbackSilo.StartAsync(fakeClock: false);
+        _board = await LoopbackLiveBoard.StartAsync(_silo);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_board is not null) await _board.DisposeAsync();
+        if (_silo is not null) await _silo.DisposeAsync();
+    }
+
+    /// <summary>Posts events and checks every one was accepted.</summary>
+    public static async Task PostAsync(LoopbackSilo silo, params object[] events)
+    {
+        using var response = await silo.PostEventsAsync(events);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Accepted, $"ingest answered {(int)response.StatusCode}: {body}");
+        Assert.Contains($"\"accepted\":{events.Length}", body, StringComparison.Ordinal);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "LiveBoard on a real silo";
+}

@@ -1,0 +1,94 @@
+// The wall board in Debian's headless Chromium, driven by playwright-core (which downloads no browser).
+// Run by BoardPageTests: loads the page, raises an alert through the silo's ingest API, waits for it on the
+// whole-floor board (screenshot), then as a supervisor picks the alert's department and acknowledges it
+// (second screenshot, "-supervisor"). Both 1920×1080.
+import { writeFile, readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+
+const { values: opt } = parseArgs({
+  options: {
+    board: { type: 'string' },
+    ingest: { type: 'string' },
+    event: { type: 'string' },
+    alert: { type: 'string' },
+    department: { type: 'string' },
+    by: { type: 'string' },
+    screenshot: { type: 'string' },
+    chromium: { type: 'string', default: '/usr/bin/chromium' },
+  },
+});
+for (const name of ['board', 'ingest', 'event', 'alert', 'department', 'by', 'screenshot']) {
+  if (!opt[name]) throw new Error(`--${name} is required`);
+}
+
+const step = (what) => console.log(`[board.browser] ${new Date().toISOString()} ${what}`);
+const browser = await chromium.launch({
+  executablePath: opt.chromium,
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+const pageErrors = [];
+page.on('pageerror', (error) => pageErrors.push(String(error)));
+page.on('console', (message) => { if (message.type() === 'error') pageErrors.push(`console: ${message.text()}`); });
+
+const card = `#alerts li[data-alert-id="${opt.alert}"]`;
+async function save(path) {
+  await writeFile(path, await page.screenshot({ fullPage: false }));
+  step(`screenshot ${path}`);
+}
+let failed = false;
+try {
+  step(`open ${opt.board}`);
+  await page.goto(opt.board, { waitUntil: 'load' });
+  await page.locator('#connection[data-state="live"]').waitFor({ timeout: 20_000 });
+  await page.locator('#matrix .cell').first().waitFor({ timeout: 10_000 });
+  step('board is live and shows the floor');
+
+  await page.fill('#supervisor', opt.by);
+  await page.locator('#supervisor').dispatchEvent('change');
+
+  const body = await readFile(opt.event, 'utf8');
+  const posted = Date.now();
+  const response = await fetch(new URL('api/v1/events', opt.ingest), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  if (response.status !== 202) throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
+  step('alert raised through the ingest API');
+
+  await page.locator(card).waitFor({ timeout: 5_000 });
+  step(`alert on the board ${Date.now() - posted} ms after the ingest request`);
+
+  const ageBefore = await page.locator(`${card} .age`).textContent();
+  await page.waitForTimeout(2_100);
+  const ageAfter = await page.locator(`${card} .age`).textContent();
+  if (ageBefore === ageAfter) throw new Error(`the alert's age does not tick (${ageBefore} → ${ageAfter})`);
+  step(`age ticks: ${ageBefore} → ${ageAfter}`);
+  await save(opt.screenshot);
+
+  // The supervisor's view: one department, then acknowledge.
+  await page.selectOption('#department', opt.department);
+  await page.waitForFunction((department) => {
+    const cards = [...document.querySelectorAll('#alerts li:not(.leaving)')];
+    return cards.length > 0 && cards.every((li) => li.dataset.department === department);
+  }, opt.department, { timeout: 5_000 });
+  await page.locator(card).waitFor({ timeout: 5_000 });
+  const shown = await page.locator('#alerts li:not(.leaving)').count();
+  step(`department ${opt.department} picked: ${shown} alerts, all its own`);
+
+  await page.locator(`${card} button.ack`).click();
+  await page.locator(`${card}[data-status="acknowledged"]`).waitFor({ timeout: 5_000 });
+  const state = await page.locator(`${card} .ack-state`).textContent();
+  if (!state.includes(opt.by)) throw new Error(`acknowledged card says '${state}', not the supervisor '${opt.by}'`);
+  step(`acknowledged: ${state}`);
+
+  await page.waitForTimeout(2_500); // a few more snapshots: the chart and numbers settle for the picture
+  if (pageErrors.length > 0) throw new Error(`the page reported errors:\n${pageErrors.join('\n')}`);
+} catch (error) {
+  failed = true;
+  console.error(`[board.browser] FAILED: ${error.message}`);
+} finally {
+  await save(opt.screenshot.replace(/\.png$/, failed ? '-failure.png' : '-supervisor.png'));
+  await browser.close();
+}
+process.exit(failed ? 1 : 0);
