@@ -36,7 +36,9 @@ public abstract class SnapshotGrain<TState> : Grain
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        await SaveIfDirtyAsync();
+        // Embedded mode keeps snapshots in the process's memory: at shutdown there is nowhere left to write them.
+        var pointless = _snapshots.Interval is null && reason.ReasonCode == DeactivationReasonCode.ShuttingDown;
+        if (!pointless) await SaveIfDirtyAsync();
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
