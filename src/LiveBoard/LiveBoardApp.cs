@@ -1,11 +1,14 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using TopOfHeart.LiveBoard.Configuration;
 using TopOfHeart.LiveBoard.Feed;
 using TopOfHeart.LiveBoard.Hubs;
+using TopOfHeart.LiveBoard.Security;
 
 namespace TopOfHeart.LiveBoard;
 
 /// <summary>Builds the LiveBoard web application: what <c>Program</c> runs, and what the tests start on loopback.</summary>
-public static class LiveBoardApp
+public static partial class LiveBoardApp
 {
     public const string DefaultUrl = "http://127.0.0.1:5090";
 
@@ -29,13 +32,35 @@ public static class LiveBoardApp
         overrides?.Invoke(builder);
 
         var app = builder.Build();
+        var keyed = settings.Keys.Count > 0;
+        if (!keyed) app.Lifetime.ApplicationStarted.Register(() => WarnIfExposed(app));
+
+        app.UseSecurityHeaders();
         app.UseDefaultFiles();
         app.UseStaticFiles(new StaticFileOptions
         {
             // A wall board runs for weeks: after a deploy, the next reload must get the new page.
             OnPrepareResponse = file => file.Context.Response.Headers.CacheControl = "no-cache",
         });
-        app.MapHub<BoardHub>(BoardHub.Path);
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseConnectionBound();
+
+        var hub = app.MapHub<BoardHub>(BoardHub.Path);
+        if (keyed) hub.RequireAuthorization(ApiKeyAuthenticationHandler.BoardPolicy);
+
+        // Tells the page whether to ask for a key; never needs one.
+        app.MapGet("/config.json", () => Results.Json(new { authRequired = keyed }, statusCode: StatusCodes.Status200OK))
+            .WithName("PageConfig");
+
+        // The page checks a typed key here before connecting: 401 unknown, 403 not for the board, else its scope.
+        var whoami = app.MapGet("/whoami", (HttpContext http) =>
+        {
+            var caller = BoardCaller.Of(http.User, keyed);
+            return Results.Json(new { role = caller.Role is { } role ? BoardCaller.RoleName(role) : null, department = caller.Scope });
+        }).WithName("WhoAmI");
+        if (keyed) whoami.RequireAuthorization(ApiKeyAuthenticationHandler.BoardPolicy);
+
         app.MapGet("/health", (BoardSubscription subscription, BoardAudience audience) =>
         {
             var body = new { status = subscription.Subscribed ? "ok" : "waiting for the cluster", boards = audience.Connections };
@@ -43,4 +68,46 @@ public static class LiveBoardApp
         }).WithName("Health");
         return (app, []);
     }
+
+    /// <summary>
+    /// A key at its bound is refused at negotiate with 429 and a reason (the hub refuses it again on connect, for
+    /// clients that skip negotiation).
+    /// </summary>
+    private static void UseConnectionBound(this WebApplication app)
+    {
+        var connections = app.Services.GetRequiredService<KeyConnections>();
+        var keyed = app.Services.GetRequiredService<LiveBoardSettings>().Keys.Count > 0;
+        if (!keyed) return;
+        app.Use((http, next) =>
+        {
+            if (http.Request.Path.StartsWithSegments(BoardHub.Path + "/negotiate", StringComparison.OrdinalIgnoreCase)
+                && BoardCaller.Of(http.User, keyed).KeyId is { } keyId
+                && connections.Count(keyId) >= connections.Max)
+            {
+                http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                return http.Response.WriteAsync(connections.Refusal);
+            }
+
+            return next(http);
+        });
+    }
+
+    /// <summary>No keys is for loopback demos: listening anywhere else without keys is loudly reported, once.</summary>
+    private static void WarnIfExposed(WebApplication app)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var exposed = addresses.Where(a => !IsLoopback(a)).ToList();
+        if (exposed.Count > 0) LogExposed(app.Logger, string.Join(", ", exposed));
+    }
+
+    internal static bool IsLoopback(string url)
+    {
+        var normalized = url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
+        if (!Uri.TryCreate(normalized, UriKind.Absolute, out var uri)) return false;
+        return uri.IsLoopback || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip));
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message =
+        "SECURITY: no TopOfHeart:Auth:Keys are configured, yet the LiveBoard listens on {Addresses}: anyone who can reach it sees every alert and may acknowledge them. Configure keys or bind to 127.0.0.1.")]
+    private static partial void LogExposed(ILogger logger, string addresses);
 }

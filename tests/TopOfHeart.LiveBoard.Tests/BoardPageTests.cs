@@ -74,7 +74,7 @@ public sealed class BoardPageTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task<(int Exit, string Log)> RunNodeAsync(string script, params string[] args)
+    internal static async Task<(int Exit, string Log)> RunNodeAsync(string script, params string[] args)
     {
         var start = new ProcessStartInfo("node") { WorkingDirectory = Paths.TestProject, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(script);

@@ -1,3 +1,5 @@
+using TopOfHeart.Contracts.Access;
+
 namespace TopOfHeart.LiveBoard.Configuration;
 
 public enum ClusteringKind
@@ -6,11 +8,12 @@ public enum ClusteringKind
     Postgres,
 }
 
-/// <summary>The part of the <c>TopOfHeart</c> section a LiveBoard needs to find its cluster.</summary>
+/// <summary>The part of the <c>TopOfHeart</c> section a LiveBoard needs: where its cluster is, and who may watch.</summary>
 public sealed class LiveBoardSettings
 {
     public const string Section = "TopOfHeart";
     public const string ConnectionStringName = "TopOfHeart";
+    public const int DefaultMaxConnectionsPerKey = 50;
 
     public ClusteringKind Clustering { get; init; } = ClusteringKind.Localhost;
 
@@ -18,4 +21,10 @@ public sealed class LiveBoardSettings
 
     /// <summary>In <see cref="ClusteringKind.Localhost"/> clustering, the silo's client gateway on this machine.</summary>
     public int GatewayPort { get; init; } = 30000;
+
+    /// <summary><c>TopOfHeart:Auth:Keys</c>; empty: the board is open (loopback demos).</summary>
+    public IReadOnlyList<AccessKey> Keys { get; init; } = [];
+
+    /// <summary><c>TopOfHeart:LiveBoard:MaxConnectionsPerKey</c>: concurrent hub connections one key may hold.</summary>
+    public int MaxConnectionsPerKey { get; init; } = DefaultMaxConnectionsPerKey;
 }

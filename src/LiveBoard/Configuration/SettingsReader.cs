@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using TopOfHeart.Contracts.Access;
 
 namespace TopOfHeart.LiveBoard.Configuration;
 
@@ -31,11 +32,24 @@ public static class SettingsReader
             gatewayPort = 30000;
         }
 
+        // The same reader as the silo's: one format, one set of messages.
+        var keys = KeyRingConfiguration.Read(configuration.GetSection(KeyRingConfiguration.Section), problems);
+
+        var maxConnections = LiveBoardSettings.DefaultMaxConnectionsPerKey;
+        var maxText = section["LiveBoard:MaxConnectionsPerKey"];
+        if (!string.IsNullOrWhiteSpace(maxText) && !(int.TryParse(maxText, out maxConnections) && maxConnections is > 0 and <= 100_000))
+        {
+            problems.Add($"TopOfHeart:LiveBoard:MaxConnectionsPerKey must be a whole number from 1 to 100000 (got '{maxText}').");
+            maxConnections = LiveBoardSettings.DefaultMaxConnectionsPerKey;
+        }
+
         return (new LiveBoardSettings
         {
             Clustering = clustering,
             ConnectionString = connectionString,
             GatewayPort = gatewayPort,
+            Keys = keys,
+            MaxConnectionsPerKey = maxConnections,
         }, problems);
     }
 }

@@ -1,14 +1,19 @@
 using Microsoft.AspNetCore.SignalR;
 using TopOfHeart.Contracts.Alerts;
 using TopOfHeart.Contracts.Grains;
+using TopOfHeart.LiveBoard.Configuration;
+using TopOfHeart.LiveBoard.Security;
 
 namespace TopOfHeart.LiveBoard.Hubs;
 
 /// <summary>
 /// <c>/hubs/board</c>, exactly the contract's client-to-server methods. Alerts and snapshots are pushed by
 /// <see cref="Feed.AlertFanOut"/> and <see cref="Feed.BoardSnapshots"/>, not by the hub.
+/// With <c>TopOfHeart:Auth:Keys</c> the endpoint admits viewers and supervisors only (<c>board</c> policy); here a
+/// viewer is refused <see cref="Acknowledge"/> and a department supervisor is held to its department.
 /// </summary>
-public sealed partial class BoardHub(IGrainFactory grains, BoardAudience audience, ILogger<BoardHub> logger) : Hub
+public sealed partial class BoardHub(
+    IGrainFactory grains, BoardAudience audience, LiveBoardSettings settings, KeyConnections connections, ILogger<BoardHub> logger) : Hub
 {
     public const string Path = "/hubs/board";
 
@@ -17,12 +22,24 @@ public sealed partial class BoardHub(IGrainFactory grains, BoardAudience audienc
 
     private const int MaxIdLength = 128;
     private const string GroupItem = "topofheart.group";
+    private const string KeyItem = "topofheart.key";
+
+    private BoardCaller Caller => BoardCaller.Of(Context.User, settings.Keys.Count > 0);
 
     public override async Task OnConnectedAsync()
     {
+        var caller = Caller;
+        if (!caller.MayRead) throw new HubException("forbidden: this key may not open the board.");
+        if (caller.KeyId is { } keyId)
+        {
+            if (!connections.TryAcquire(keyId)) throw new HubException(connections.Refusal);
+            Context.Items[KeyItem] = keyId;
+        }
+
         audience.Joined();
-        Context.Items[GroupItem] = BoardGroups.Floor;
-        await Groups.AddToGroupAsync(Context.ConnectionId, BoardGroups.Floor);
+        var group = BoardGroups.For(caller.Scope);
+        Context.Items[GroupItem] = group;
+        await Groups.AddToGroupAsync(Context.ConnectionId, group);
         if (audience.LatestSnapshot is { } snapshot) await Clients.Caller.SendAsync(BoardMessages.Board, snapshot);
         await base.OnConnectedAsync();
     }
@@ -30,13 +47,17 @@ public sealed partial class BoardHub(IGrainFactory grains, BoardAudience audienc
     public override Task OnDisconnectedAsync(Exception? exception)
     {
         audience.Left();
+        if (Context.Items.TryGetValue(KeyItem, out var key) && key is string keyId) connections.Release(keyId);
         return base.OnDisconnectedAsync(exception);
     }
 
-    /// <summary>From now on only <paramref name="department"/>'s alerts; null or empty: the whole floor's.</summary>
+    /// <summary>
+    /// From now on only <paramref name="department"/>'s alerts; null or empty: the whole floor's (a department
+    /// supervisor's: its own department's).
+    /// </summary>
     public async Task Subscribe(string? department)
     {
-        var target = BoardGroups.For(Checked(department, "department"));
+        var target = BoardGroups.For(Scoped(Checked(department, "department")));
         var current = Context.Items[GroupItem] as string;
         if (current == target) return;
 
@@ -47,21 +68,44 @@ public sealed partial class BoardHub(IGrainFactory grains, BoardAudience audienc
     }
 
     /// <summary>The alerts still to be dealt with (open or acknowledged), newest first: what a (re)connecting board starts from.</summary>
-    public Task<List<Alert>> GetOpenAlerts(string? department) => AskClusterAsync(nameof(GetOpenAlerts), () =>
-        grains.QueryAllBooksAsync(new AlertQuery
+    public async Task<List<Alert>> GetOpenAlerts(string? department)
+    {
+        var caller = Caller;
+        var scoped = Scoped(Checked(department, "department"));
+        var alerts = await AskClusterAsync(nameof(GetOpenAlerts), () => grains.QueryAllBooksAsync(new AlertQuery
         {
             Unresolved = true,
-            Department = Checked(department, "department"),
+            Department = scoped,
             Limit = MaxOpenAlerts,
         }));
+        alerts.RemoveAll(a => !caller.Covers(a.Department));
+        return alerts;
+    }
 
     /// <summary>Acknowledges an alert as <paramref name="by"/>; returns it updated. Every board also gets <c>alertUpdated</c>.</summary>
     public async Task<Alert> Acknowledge(string alertId, string by)
     {
         var id = Checked(alertId, "alertId") ?? throw new HubException("alertId is required.");
         var who = Checked(by, "by") ?? throw new HubException("by is required: who acknowledges the alert.");
+        var caller = Caller;
+        if (!caller.MayAct) throw new HubException("forbidden: a viewer key may not acknowledge alerts; use a supervisor key.");
+        if (caller.Scope is { } scope)
+        {
+            var existing = await AskClusterAsync(nameof(Acknowledge), () => grains.BookFor(id).Get(id)) ?? throw new HubException($"No alert '{id}'.");
+            if (!caller.Covers(existing.Department))
+                throw new HubException($"forbidden: this key may acknowledge only the {scope} department's alerts.");
+        }
+
         var alert = await AskClusterAsync(nameof(Acknowledge), () => grains.BookFor(id).Acknowledge(id, who));
         return alert ?? throw new HubException($"No alert '{id}'.");
+    }
+
+    /// <summary>A department supervisor asking for everything gets its department; for another one, a refusal.</summary>
+    private string? Scoped(string? department)
+    {
+        if (Caller.Scope is not { } scope) return department;
+        if (department is null || string.Equals(department, scope, StringComparison.Ordinal)) return scope;
+        throw new HubException($"forbidden: this key covers only the {scope} department.");
     }
 
     private static string? Checked(string? value, string name)

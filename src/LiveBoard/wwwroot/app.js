@@ -20,11 +20,15 @@ const state = {
   lastSnapshotAt: 0,
   knownDepartments: new Set(),
   connection: null,
+  authRequired: false,
+  scope: null, // a department supervisor's department: the board shows only it
 };
 
-/** Where an access key would come from once the hub needs one (TopOfHeart:Auth:Keys); none yet. */
+const KEY_STORAGE = 'topofheart.key'; // sessionStorage: this tab only, gone when it closes
+
+/** The key the hub needs when the LiveBoard has TopOfHeart:Auth:Keys; null when it is open. */
 function accessToken() {
-  return null;
+  return state.authRequired ? sessionStorage.getItem(KEY_STORAGE) : null;
 }
 
 function h(tag, props = {}, ...children) {
@@ -412,8 +416,7 @@ async function follow() {
 
 function connect() {
   const options = {};
-  const token = accessToken();
-  if (token) options.accessTokenFactory = () => token;
+  if (state.authRequired) options.accessTokenFactory = () => accessToken() ?? '';
 
   const connection = new signalR.HubConnectionBuilder()
     .withUrl(HUB_PATH, options)
@@ -433,14 +436,23 @@ function connect() {
     // A board that came back may have reached a LiveBoard still joining the cluster: look once more shortly.
     setTimeout(() => hydrate().catch(() => {}), 2500);
   });
-  connection.onclose(() => {
+  connection.onclose((error) => {
     setConnection('offline');
+    if (error && /refused:/.test(String(error.message ?? error))) toast(hubMessage(error));
     setTimeout(start, 3000);
   });
   return connection;
 }
 
+/** The HTTP status SignalR saw on negotiate ("… Status code '401'"), if that is why it failed. */
+function statusOf(error) {
+  if (typeof error?.statusCode === 'number') return error.statusCode;
+  const match = /Status code '(\d{3})'/.exec(String(error?.message ?? error));
+  return match ? Number(match[1]) : null;
+}
+
 async function start() {
+  if (state.authRequired && !accessToken()) return; // waiting at the key form
   const connection = state.connection ?? connect();
   if (connection.state !== signalR.HubConnectionState.Disconnected) return;
   setConnection('connecting');
@@ -452,12 +464,126 @@ async function start() {
     setTimeout(() => hydrate().catch(() => {}), 2500);
   } catch (error) {
     setConnection('offline');
+    const status = statusOf(error);
+    if (state.authRequired && (status === 401 || status === 403)) {
+      // The key was withdrawn or changed on the server: ask again instead of retrying forever.
+      sessionStorage.removeItem(KEY_STORAGE);
+      state.connection = null;
+      askForKey(keyProblem(status));
+      return;
+    }
+    if (status === 429) toast('Refused: this key already has as many boards open as allowed. Retrying…');
     console.warn('board connection failed', error);
     setTimeout(start, 3000);
   }
 }
 
+// ---------------------------------------------------------------- access key
+
+function keyProblem(status) {
+  if (status === 401) return 'That key is not known here (401). Check it and try again.';
+  if (status === 403) return 'That key may not open the board (403): use a viewer or supervisor key.';
+  return `The board could not check the key (HTTP ${status}). Try again.`;
+}
+
+/** What the server makes of a key: { role, department } when it may open the board; a message otherwise. */
+async function checkKey(key) {
+  let response;
+  try {
+    response = await fetch('whoami', { headers: { 'X-Api-Key': key }, cache: 'no-store' });
+  } catch {
+    return { problem: 'The board is not reachable. Try again in a moment.' };
+  }
+  if (!response.ok) return { problem: keyProblem(response.status) };
+  return { who: await response.json() };
+}
+
+function askForKey(problem) {
+  const gate = $('#keygate');
+  const error = $('#key-error');
+  error.textContent = problem ?? '';
+  error.hidden = !problem;
+  gate.hidden = false;
+  setConnection('offline', 'key needed');
+  $('#key-input').value = '';
+  $('#key-input').focus();
+}
+
+function applyAccess(who) {
+  document.body.dataset.role = who.role ?? 'open';
+  state.scope = who.department ?? null;
+  const select = $('#department');
+  if (state.scope) {
+    state.department = state.scope;
+    $('#scope').textContent = state.scope;
+    renderDepartmentPicker([state.scope]);
+    select.value = state.scope;
+  }
+  select.disabled = Boolean(state.scope);
+  $('#change-key').hidden = !state.authRequired;
+}
+
+async function submitKey(event) {
+  event.preventDefault();
+  const key = $('#key-input').value.trim();
+  if (!key) return;
+  const button = $('#key-submit');
+  button.disabled = true;
+  try {
+    const { who, problem } = await checkKey(key);
+    if (problem) {
+      askForKey(problem);
+      return;
+    }
+    sessionStorage.setItem(KEY_STORAGE, key);
+    $('#keygate').hidden = true;
+    applyAccess(who);
+    start();
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function changeKey() {
+  sessionStorage.removeItem(KEY_STORAGE);
+  const connection = state.connection;
+  state.connection = null;
+  if (connection) await connection.stop().catch(() => {}); // its onclose finds no key and waits
+  askForKey(null);
+}
+
+/** Open board: connect. With keys: use this tab's key if the server still takes it, or ask for one. */
+async function begin() {
+  try {
+    const config = await (await fetch('config.json', { cache: 'no-store' })).json();
+    state.authRequired = Boolean(config.authRequired);
+  } catch {
+    setConnection('offline');
+    setTimeout(begin, 3000);
+    return;
+  }
+  if (!state.authRequired) {
+    applyAccess({ role: null, department: null });
+    start();
+    return;
+  }
+  const stored = sessionStorage.getItem(KEY_STORAGE);
+  if (!stored) {
+    askForKey(null);
+    return;
+  }
+  const { who, problem } = await checkKey(stored);
+  if (problem) {
+    sessionStorage.removeItem(KEY_STORAGE);
+    askForKey(problem);
+    return;
+  }
+  applyAccess(who);
+  start();
+}
+
 async function chooseDepartment(department) {
+  if (state.scope && department !== state.scope) department = state.scope;
   state.department = department;
   $('#scope').textContent = department || 'whole floor';
   const url = new URL(location.href);
@@ -490,12 +616,14 @@ function main() {
   supervisor.value = localStorage.getItem('topofheart.supervisor') ?? '';
   supervisor.addEventListener('change', () => localStorage.setItem('topofheart.supervisor', supervisor.value.trim()));
   $('#department').addEventListener('change', (e) => chooseDepartment(e.target.value));
+  $('#key-form').addEventListener('submit', submitKey);
+  $('#change-key').addEventListener('click', changeKey);
 
   renderAlerts(null);
   everySecond();
   setInterval(everySecond, 1000);
   setInterval(() => hydrate().catch(() => {}), RECONCILE_EVERY_MS);
-  start();
+  begin();
 }
 
 main();

@@ -27,9 +27,20 @@ internal sealed class BoardClient : IAsyncDisposable
 
     /// <param name="department">Calls <c>Subscribe(department)</c> once connected; null stays on the whole floor.</param>
     /// <param name="reconnectDelays">Automatic reconnect, as a browser board would; none when null.</param>
-    public static async Task<BoardClient> ConnectAsync(Uri hub, string? department = null, TimeSpan[]? reconnectDelays = null)
+    /// <param name="key">A <c>TopOfHeart:Auth:Keys</c> key, sent as SignalR sends an access token.</param>
+    /// <param name="skipNegotiation">WebSockets straight away, as a client that never asks negotiate would.</param>
+    public static async Task<BoardClient> ConnectAsync(
+        Uri hub, string? department = null, TimeSpan[]? reconnectDelays = null, string? key = null, bool skipNegotiation = false)
     {
-        var builder = new HubConnectionBuilder().WithUrl(hub);
+        var builder = new HubConnectionBuilder().WithUrl(hub, o =>
+        {
+            if (key is not null) o.AccessTokenProvider = () => Task.FromResult<string?>(key);
+            if (skipNegotiation)
+            {
+                o.SkipNegotiation = true;
+                o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
+            }
+        });
         if (reconnectDelays is not null) builder.WithAutomaticReconnect(reconnectDelays);
         var client = new BoardClient(builder.Build());
         await client.Connection.StartAsync();

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
 using TopOfHeart.Testing;
 
 namespace TopOfHeart.LiveBoard.Tests.Support;
@@ -25,15 +26,20 @@ internal sealed class LoopbackLiveBoard : IAsyncDisposable
     public Uri Hub => new(BaseAddress, "hubs/board");
 
     /// <param name="port">A fixed port (to restart a board where browsers look for it); a free one when null.</param>
-    public static async Task<LoopbackLiveBoard> StartAsync(LoopbackSilo silo, int? port = null)
+    /// <param name="settings">Extra configuration, e.g. the same <c>TopOfHeart:Auth:Keys</c> as the silo's.</param>
+    /// <param name="logs">An extra logger provider (to capture what the board logs).</param>
+    /// <param name="gateway">False when the board finds the cluster another way (Postgres clustering).</param>
+    public static async Task<LoopbackLiveBoard> StartAsync(
+        LoopbackSilo silo, int? port = null, IDictionary<string, string?>? settings = null, ILoggerProvider? logs = null, bool gateway = true)
     {
         var boardPort = port ?? FreePorts.Next();
-        var (app, problems) = LiveBoardApp.Create(
-        [
-            $"--urls=http://127.0.0.1:{boardPort}",
-            $"--TopOfHeart:Orleans:GatewayPort={silo.GatewayPort}",
-            "--Logging:LogLevel:Default=Warning",
-        ]);
+        var args = new List<string> { $"--urls=http://127.0.0.1:{boardPort}", "--Logging:LogLevel:Default=Warning" };
+        if (gateway) args.Add($"--TopOfHeart:Orleans:GatewayPort={silo.GatewayPort}");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) args.Add($"--{key}={value}");
+        var (app, problems) = LiveBoardApp.Create([.. args], builder =>
+        {
+            if (logs is not null) builder.Logging.AddProvider(logs);
+        });
         if (app is null) throw new InvalidOperationException("LiveBoard settings refused: " + string.Join("; ", problems));
 
         await app.StartAsync();
