@@ -26,6 +26,9 @@ public static class SiloHosting
                 o.ServiceId = ServiceId;
             });
 
+            // How fast a dead silo is noticed (checked by SettingsReader).
+            silo.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection(MembershipSettings.Section));
+
             if (settings.NeedsPostgres) silo.AddPostgresSchema(settings.ConnectionString!);
 
             if (settings.Clustering == ClusteringKind.Localhost)
@@ -66,6 +69,7 @@ public static class SiloHosting
             services.AddSingleton<PostgresEventStore>();
             services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<PostgresEventStore>());
             services.AddSingleton<IAlertStore, PostgresAlertStore>();
+            services.Configure<RecoverySettings>(builder.Configuration.GetSection(RecoverySettings.Section));
             services.AddHostedService<PostgresRecoveryService>();
 
             // Grains that keep snapshots (employees, touchpoints, departments, the floor) write them every few seconds.

@@ -84,7 +84,9 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
             _relay = new CaseRelay(caseId, _detection);
         }
 
-        // Figures already counted this case before it was put away.
+        // Figures already counted this case before it was put away, deadlines that had passed included
+        // (a replay does not fire them; counting them now would count each dropped baton again on every activation).
+        _relay.CheckDeadlines(_clock.GetUtcNow(), effects);
         _contribution = _relay.Contribution();
         await SettleAsync(effects);
     }
@@ -122,7 +124,8 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
         return new CaseApplyResult { Applied = applied, TimeToAccept = timeToAccept };
     }
 
-    public Task<CaseView?> GetView() => Task.FromResult(_relay.Exists ? _relay.ToView() : null);
+    public Task<CaseView?> GetView() =>
+        Task.FromResult(_relay.Exists ? _relay.ToView() with { HostedBy = GrainContext.Address.SiloAddress?.ToString() } : null);
 
     public async Task CheckDeadlines()
     {

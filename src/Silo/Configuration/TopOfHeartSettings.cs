@@ -31,17 +31,7 @@ public sealed class TopOfHeartSettings
     /// <summary><c>TopOfHeart:Orleans:AdvertisedAddress</c>: the address other silos reach this one at (Postgres clustering).</summary>
     public System.Net.IPAddress AdvertisedAddress { get; init; } = System.Net.IPAddress.Loopback;
 
-    public IReadOnlyList<ApiKey> Keys { get; init; } = [];
+    public IReadOnlyList<TopOfHeart.Contracts.Access.AccessKey> Keys { get; init; } = [];
 
     public bool NeedsPostgres => Storage == StorageKind.Postgres || Clustering == ClusteringKind.Postgres;
 }
-
-public enum ApiRole
-{
-    Ingest,
-    Viewer,
-    Supervisor,
-}
-
-/// <summary>One entry of <c>TopOfHeart:Auth:Keys</c>.</summary>
-public sealed record ApiKey(string Key, ApiRole Role, string? Department);

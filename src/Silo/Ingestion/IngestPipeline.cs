@@ -52,6 +52,11 @@ public sealed partial class IngestPipeline(
             return outcome;
         }
 
+        // The log keeps microseconds: the grains must see the times a rebuild from the log will see.
+        batch = batch.ConvertAll(e => e.OccurredAt.Ticks % TimeSpan.TicksPerMicrosecond == 0
+            ? e
+            : e with { OccurredAt = e.OccurredAt.AddTicks(-(e.OccurredAt.Ticks % TimeSpan.TicksPerMicrosecond)) });
+
         AppendResult appended;
         try
         {

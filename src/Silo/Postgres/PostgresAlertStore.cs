@@ -19,7 +19,7 @@ public sealed class PostgresAlertStore(NpgsqlDataSource database) : IAlertStore
         await using var command = database.CreateCommand(
             "INSERT INTO toh_alert (alert_id, book, status, raised_at, resolved_at, body) " +
             "SELECT id, @book, status, raised, resolved, body FROM unnest(@ids, @statuses, @raised, @resolved, @bodies) AS a(id, status, raised, resolved, body) " +
-            "ON CONFLICT (alert_id) DO NOTHING RETURNING alert_id");
+            "ORDER BY id ON CONFLICT (alert_id) DO NOTHING RETURNING alert_id"); // id order: racing inserts never deadlock
         Fill(command, book, alerts);
         var inserted = new HashSet<string>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

@@ -27,7 +27,8 @@ public sealed class PostgresEventStore(NpgsqlDataSource database) : IEventStore
         var inserted = new HashSet<string>(StringComparer.Ordinal);
         await using (var insert = new NpgsqlCommand(
             $"INSERT INTO toh_event ({Columns}) SELECT * FROM unnest(@ids, @types, @at, @customers, @cases, @departments, @employees, @touchpoints, @channels, @sentiments, @tos, @reasons, @repeated, @scores) " +
-            "ON CONFLICT (event_id) DO NOTHING RETURNING event_id", connection, transaction))
+            // In id order: two silos logging overlapping batches lock the same rows in the same order, so they never deadlock.
+            "ORDER BY 1 ON CONFLICT (event_id) DO NOTHING RETURNING event_id", connection, transaction))
         {
             Add(insert, "ids", NpgsqlDbType.Text, Column(events, e => e.EventId));
             Add(insert, "types", NpgsqlDbType.Smallint, Column(events, e => (short)e.Type));
@@ -60,7 +61,7 @@ public sealed class PostgresEventStore(NpgsqlDataSource database) : IEventStore
             if (due.Count > 0)
             {
                 await using var wake = new NpgsqlCommand(
-                    "INSERT INTO toh_wakeup (case_id, due_at) SELECT * FROM unnest(@cases, @due) ON CONFLICT DO NOTHING", connection, transaction);
+                    "INSERT INTO toh_wakeup (case_id, due_at) SELECT * FROM unnest(@cases, @due) ORDER BY 1, 2 ON CONFLICT DO NOTHING", connection, transaction);
                 Add(wake, "cases", NpgsqlDbType.Text, due.Select(w => w.CaseId).ToArray());
                 Add(wake, "due", NpgsqlDbType.TimestampTz, due.Select(w => w.DueAt.UtcDateTime).ToArray());
                 await wake.ExecuteNonQueryAsync(cancellationToken);
@@ -79,8 +80,28 @@ public sealed class PostgresEventStore(NpgsqlDataSource database) : IEventStore
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public Task<IReadOnlyList<TouchpointEvent>> ReadCaseAsync(string caseId, CancellationToken cancellationToken) =>
-        ReadAsync("case_id = @key", caseId, cancellationToken);
+    /// <summary>
+    /// The case's events, and the contacts its customer made without naming a case while it was open: the customer
+    /// grain handed those to the case live, so a rebuilt case must see them too (the row keeps case_id NULL).
+    /// Open means as the customer grain tracks it: its latest case.opened or case.resolved before the contact is not a resolve.
+    /// </summary>
+    public async Task<IReadOnlyList<TouchpointEvent>> ReadCaseAsync(string caseId, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand(
+            $"SELECT {Columns}, seq FROM toh_event WHERE case_id = @key " +
+            $"UNION ALL SELECT {Columns.Replace("case_id", "@key AS case_id", StringComparison.Ordinal)}, seq FROM toh_event c " +
+            "WHERE c.case_id IS NULL AND c.type = @contact " +
+            "AND c.customer_id IN (SELECT customer_id FROM toh_event WHERE case_id = @key) " +
+            "AND c.seq > (SELECT min(seq) FROM toh_event WHERE case_id = @key) " +
+            "AND coalesce((SELECT r.type FROM toh_event r WHERE r.case_id = @key AND r.seq < c.seq AND r.type IN (@opened, @resolved) " +
+            "ORDER BY r.seq DESC LIMIT 1), @opened) <> @resolved " +
+            "ORDER BY seq");
+        command.Parameters.AddWithValue("key", caseId);
+        command.Parameters.AddWithValue("contact", (short)EventType.CustomerContact);
+        command.Parameters.AddWithValue("opened", (short)EventType.CaseOpened);
+        command.Parameters.AddWithValue("resolved", (short)EventType.CaseResolved);
+        return await ReadEventsAsync(command, cancellationToken);
+    }
 
     public Task<IReadOnlyList<TouchpointEvent>> ReadCustomerAsync(string customerId, CancellationToken cancellationToken) =>
         ReadAsync("customer_id = @key", customerId, cancellationToken);

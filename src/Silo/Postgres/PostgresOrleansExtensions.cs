@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Orleans.Serialization;
+using Orleans.Storage;
 
 namespace TopOfHeart.Silo.Postgres;
 
@@ -38,11 +40,14 @@ public static class PostgresOrleansExtensions
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        return silo.AddAdoNetGrainStorage(name, options =>
+        return silo.AddAdoNetGrainStorage(name, builder => builder.Configure<Serializer>((options, serializer) =>
         {
             options.Invariant = Invariant;
             options.ConnectionString = connectionString;
-        });
+
+            // Orleans' own format honours [Id] on private fields (FigureBook, RecentIds); the default JSON one silently drops them.
+            options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+        }));
     }
 
     /// <summary>Reminders in <c>orleans_reminder</c>.</summary>

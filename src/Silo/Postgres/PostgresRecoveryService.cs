@@ -1,5 +1,7 @@
+using Microsoft.Extensions.Options;
 using Npgsql;
 using TopOfHeart.Contracts.Grains;
+using TopOfHeart.Silo.Configuration;
 using TopOfHeart.Silo.Ingestion;
 
 namespace TopOfHeart.Silo.Postgres;
@@ -7,8 +9,8 @@ namespace TopOfHeart.Silo.Postgres;
 /// <summary>
 /// The backstops that make a dead process lose nothing it acknowledged, run on every silo:
 /// <list type="bullet">
-/// <item>batches a crash left unapplied (still in <c>toh_pending_batch</c> after <see cref="BatchGrace"/>) are applied again;</item>
-/// <item>deadline wake-ups that have passed by <see cref="WakeupGrace"/> ask their case to check its deadlines,
+/// <item>batches a crash left unapplied (still in <c>toh_pending_batch</c> after <see cref="RecoverySettings.BatchGrace"/>) are applied again;</item>
+/// <item>deadline wake-ups that have passed by <see cref="RecoverySettings.WakeupGrace"/> ask their case to check its deadlines,
 /// which activates it on a live silo if its own died. A case that had fired already does nothing.</item>
 /// </list>
 /// Rows are claimed with <c>FOR UPDATE SKIP LOCKED</c>, so silos share the work without doing it twice.
@@ -19,11 +21,10 @@ public sealed partial class PostgresRecoveryService(
     IngestPipeline pipeline,
     IGrainFactory grains,
     TimeProvider clock,
+    IOptions<RecoverySettings> settings,
     ILogger<PostgresRecoveryService> logger) : BackgroundService
 {
     public static readonly TimeSpan Period = TimeSpan.FromSeconds(1);
-    public static readonly TimeSpan BatchGrace = TimeSpan.FromSeconds(10);
-    public static readonly TimeSpan WakeupGrace = TimeSpan.FromSeconds(2);
     private const int WakeupsPerRound = 500;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -60,7 +61,7 @@ public sealed partial class PostgresRecoveryService(
             await using var claim = new NpgsqlCommand(
                 "SELECT batch_id, event_ids FROM toh_pending_batch WHERE created_at <= @before ORDER BY batch_id LIMIT 1 FOR UPDATE SKIP LOCKED",
                 connection, transaction);
-            claim.Parameters.AddWithValue("before", (clock.GetUtcNow() - BatchGrace).UtcDateTime);
+            claim.Parameters.AddWithValue("before", (clock.GetUtcNow() - settings.Value.BatchGrace).UtcDateTime);
             long batchId;
             string[] ids;
             await using (var reader = await claim.ExecuteReaderAsync(cancellationToken))
@@ -94,7 +95,7 @@ public sealed partial class PostgresRecoveryService(
             "DELETE FROM toh_wakeup WHERE (case_id, due_at) IN " +
             "(SELECT case_id, due_at FROM toh_wakeup WHERE due_at <= @before ORDER BY due_at LIMIT @limit FOR UPDATE SKIP LOCKED) " +
             "RETURNING case_id", connection, transaction);
-        claim.Parameters.AddWithValue("before", (clock.GetUtcNow() - WakeupGrace).UtcDateTime);
+        claim.Parameters.AddWithValue("before", (clock.GetUtcNow() - settings.Value.WakeupGrace).UtcDateTime);
         claim.Parameters.AddWithValue("limit", WakeupsPerRound);
         var cases = new List<string>();
         await using (var reader = await claim.ExecuteReaderAsync(cancellationToken))

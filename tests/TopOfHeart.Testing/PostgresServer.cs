@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Npgsql;
+using Xunit;
 
-namespace TopOfHeart.Postgres.Tests;
+namespace TopOfHeart.Testing;
 
 /// <summary>
 /// A real PostgreSQL server for tests. By default it starts its own throw-away server from the
@@ -11,6 +12,8 @@ namespace TopOfHeart.Postgres.Tests;
 /// run as the <c>postgres</c> OS user when the tests run as root, since initdb refuses root) and
 /// removes it on dispose. When <c>TOPOFHEART_TEST_POSTGRES</c> holds a connection string, that
 /// server is used instead. It never skips: a server that cannot start fails every test using it.
+/// A test assembly shares one through its own <c>[CollectionDefinition]</c> implementing
+/// <c>ICollectionFixture&lt;PostgresServer&gt;</c>: xunit looks for collection definitions only in the test assembly.
 /// </summary>
 public sealed class PostgresServer : IAsyncLifetime
 {
@@ -267,10 +270,4 @@ public sealed class PostgresServer : IAsyncLifetime
 
         return (process.ExitCode, await stdout + await stderr);
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresServer>
-{
-    public const string Name = "PostgreSQL server";
 }

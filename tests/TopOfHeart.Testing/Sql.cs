@@ -1,10 +1,10 @@
 using System.Data.Common;
 using Npgsql;
 
-namespace TopOfHeart.Postgres.Tests;
+namespace TopOfHeart.Testing;
 
 /// <summary>One-line database access for assertions.</summary>
-internal static class Sql
+public static class Sql
 {
     public static async Task ExecuteAsync(string connectionString, string sql)
     {
