@@ -1,8 +1,8 @@
 using TopOfHeart.Contracts.Access;
 using TopOfHeart.Silo.Api;
+using TopOfHeart.Silo.Configuration;
 using TopOfHeart.Silo.Ingestion;
 using TopOfHeart.Silo.Security;
-using TopOfHeart.Silo.Configuration;
 
 namespace TopOfHeart.Silo;
 
