@@ -79,6 +79,7 @@ public sealed class HostileInputTests(SiloFixture fixture, ITestOutputHelper out
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Contains("\"accepted\":3", text);
         foreach (var index in Enumerable.Range(1, bad.Length)) Assert.Contains($"\"index\":{index},", text);
+        Assert.Contains("sentiment is out of range for a number.", text);
     }
 
     [Fact]

@@ -334,6 +334,9 @@ public static class EventParser
                     return null;
                 case JsonTokenType.Number when reader.TryGetDouble(out var value) && double.IsFinite(value):
                     return value;
+                case JsonTokenType.Number:
+                    Fail($"{name} is out of range for a number.");
+                    return null;
                 default:
                     Fail($"{name} must be a number, not {Describe(reader.TokenType)}.");
                     reader.Skip();
