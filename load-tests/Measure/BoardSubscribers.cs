@@ -15,7 +15,9 @@ public sealed record BoardAlert(
     string CaseId,
     string TriggerEventId,
     DateTimeOffset RaisedAt,
-    DateTimeOffset? DueAt);
+    DateTimeOffset? DueAt,
+    string? Status = null,
+    string? Resolution = null);
 
 /// <summary>One <c>alertRaised</c> as a subscriber saw it.</summary>
 public sealed record Delivery(BoardAlert Alert, long ReceivedTicks, DateTimeOffset ReceivedAt);
@@ -31,6 +33,9 @@ public sealed class BoardSubscriber(int number, string? department, HubConnectio
     public HubConnection Connection { get; } = connection;
 
     public ConcurrentQueue<Delivery> Raised { get; } = new();
+
+    /// <summary>The latest <c>alertUpdated</c> of each alert (acknowledged, resolved, escalated).</summary>
+    public ConcurrentDictionary<string, BoardAlert> Updated { get; } = new(StringComparer.Ordinal);
 
     public long Updates;
 
@@ -67,7 +72,11 @@ public sealed class BoardSubscribers : IAsyncDisposable
             var board = new BoardSubscriber(i, department, connection);
             connection.On<BoardAlert>("alertRaised", alert =>
                 board.Raised.Enqueue(new Delivery(alert, Stopwatch.GetTimestamp(), DateTimeOffset.UtcNow)));
-            connection.On<BoardAlert>("alertUpdated", _ => Interlocked.Increment(ref board.Updates));
+            connection.On<BoardAlert>("alertUpdated", alert =>
+            {
+                Interlocked.Increment(ref board.Updates);
+                board.Updated[alert.AlertId] = alert;
+            });
             connection.On<object>("board", _ => Interlocked.Increment(ref board.Snapshots));
             boards._boards.Add(board);
             connecting.Add(ConnectOneAsync(board, throttle, cancellation));

@@ -23,9 +23,11 @@ public sealed record PhaseResult(
     bool Overloaded);
 
 /// <summary>
-/// Posts batches to one ingest endpoint: at a constant rate (a token bucket from System.Threading.RateLimiting,
-/// latency counted from when the bucket allowed the batch, so a slow server cannot hide its queue), or as fast as
-/// the answers come (closed loop). Counts every event: accepted, duplicate, rejected, or lost with its request.
+/// Posts batches to one ingest endpoint: at a constant rate, or as fast as the answers come (closed loop). At a
+/// constant rate batch k is due at start + k × batch ÷ rate; its latency counts from that due time, so neither a slow
+/// server nor a late generator hides a queue (no coordinated omission), and a late generator catches up instead of
+/// offering less. Requests in flight are bounded by a <see cref="ConcurrencyLimiter"/>; those waiting for a slot
+/// wait in order, their wait counted. Counts every event: accepted, duplicate, rejected, or lost with its request.
 /// </summary>
 public sealed class IngestDriver : IDisposable
 {
@@ -33,7 +35,7 @@ public sealed class IngestDriver : IDisposable
     private static readonly MediaTypeHeaderValue JsonType = new("application/json");
 
     private readonly HttpClient _http;
-    private readonly SemaphoreSlim _slots;
+    private readonly ConcurrencyLimiter _slots;
     private readonly int _maxQueued;
     private readonly Stopwatch _runClock;
     private readonly Timeline _timeline;
@@ -44,6 +46,9 @@ public sealed class IngestDriver : IDisposable
     private long _rejected;
     private long _lost;
     private long _retried;
+    private long _retriedEvents;
+    private const int MaxRetries = 20;
+    private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(500);
     private long _failedRequests;
     private int _queued;
 
@@ -62,7 +67,12 @@ public sealed class IngestDriver : IDisposable
             BaseAddress = target,
             Timeout = TimeSpan.FromSeconds(60),
         };
-        _slots = new SemaphoreSlim(connections);
+        _slots = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+        {
+            PermitLimit = connections,
+            QueueLimit = int.MaxValue,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        });
         _maxQueued = Math.Max(2_000, connections * 100);
         _runClock = runClock;
         _timeline = timeline;
@@ -89,6 +99,9 @@ public sealed class IngestDriver : IDisposable
 
     public long Retried => Interlocked.Read(ref _retried);
 
+    /// <summary>Events the silo refused as "retry the event" (valid, not applied now) and that were sent again.</summary>
+    public long RetriedEvents => Interlocked.Read(ref _retriedEvents);
+
     public long FailedRequests => Interlocked.Read(ref _failedRequests);
 
     public ConcurrentQueue<string> Errors { get; } = new();
@@ -99,41 +112,28 @@ public sealed class IngestDriver : IDisposable
     public async Task<PhaseResult> RunConstantAsync(
         string phase, RelayTraffic traffic, double rate, int batch, TimeSpan duration, long maxEvents, CancellationToken cancellation)
     {
-        var period = TimeSpan.FromMilliseconds(10);
-        if (rate * period.TotalSeconds < 1) period = TimeSpan.FromSeconds(1 / rate);
-        var perPeriod = Math.Max(1, (int)Math.Round(rate * period.TotalSeconds));
-        var effectiveRate = perPeriod / period.TotalSeconds;
-        var size = Math.Min(batch, perPeriod * 100);
-        using var bucket = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = Math.Max(size, perPeriod),
-            TokensPerPeriod = perPeriod,
-            ReplenishmentPeriod = period,
-            QueueLimit = int.MaxValue,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-            AutoReplenishment = true,
-        });
-
+        var size = (int)Math.Clamp(Math.Round(rate / 20), 1, batch); // at least 20 requests a second when the rate is low
+        var effectiveRate = rate;
+        var interval = Stopwatch.Frequency * size / rate;
         var before = Snapshot();
         var latency = PhaseLatency[phase] = new LatencyRecorder();
         var started = _runClock.Elapsed;
+        var start = Stopwatch.GetTimestamp();
         var overloaded = false;
-        while (_runClock.Elapsed - started < duration && EventsSent < maxEvents && !cancellation.IsCancellationRequested)
+        for (long k = 0; _runClock.Elapsed - started < duration && EventsSent < maxEvents && !cancellation.IsCancellationRequested; k++)
         {
-            using var lease = await bucket.AcquireAsync(size, cancellation);
-            if (!lease.IsAcquired) continue;
-            var intended = Stopwatch.GetTimestamp();
+            var due = start + (long)(k * interval);
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+            if (wait > TimeSpan.FromMilliseconds(1)) await Task.Delay(wait, cancellation);
             var events = traffic.Next(size, (long)_runClock.Elapsed.TotalMilliseconds, startNew: true);
             if (events.Count == 0) continue;
+            Track(SendAsync(phase, effectiveRate, events, due, latency));
             if (Volatile.Read(ref _queued) > _maxQueued)
             {
                 // The server is this far behind: the phase has shown what it needed to.
                 overloaded = true;
-                Track(SendAsync(phase, effectiveRate, events, intended, latency));
                 break;
             }
-
-            Track(SendAsync(phase, effectiveRate, events, intended, latency));
         }
 
         await WaitInFlightAsync(TimeSpan.FromSeconds(90));
@@ -197,9 +197,10 @@ public sealed class IngestDriver : IDisposable
     private async Task SendAsync(string phase, double offered, EventBatch batch, long intended, LatencyRecorder phaseLatency)
     {
         Interlocked.Add(ref _sent, batch.Count);
-        var body = EventWire.ToJson(batch.Events);
+        var pending = batch.Events;
+        var body = EventWire.ToJson(pending);
         Interlocked.Increment(ref _queued);
-        await _slots.WaitAsync();
+        using var slot = await _slots.AcquireAsync(1);
         Interlocked.Decrement(ref _queued);
         var accepted = 0;
         var failed = false;
@@ -229,20 +230,35 @@ public sealed class IngestDriver : IDisposable
                     if (response.StatusCode == HttpStatusCode.Accepted)
                     {
                         var reply = JsonSerializer.Deserialize<IngestReply>(bytes, Json)!;
-                        accepted = reply.Accepted;
+                        accepted += reply.Accepted;
                         Interlocked.Add(ref _accepted, reply.Accepted);
                         Interlocked.Add(ref _duplicates, reply.Duplicates);
-                        var refused = reply.Rejected?.Count ?? 0;
-                        Interlocked.Add(ref _rejected, refused);
-                        if (refused > 0) Note($"{phase}: {refused} refused, e.g. {reply.Rejected![0].EventId}: {reply.Rejected[0].Error}");
+                        var refused = reply.Rejected ?? [];
+
+                        // "could not be updated now …; retry the event": valid, not applied; the contract lets the client send it again.
+                        var again = refused.Where(r => r.Error.Contains("retry", StringComparison.OrdinalIgnoreCase) && r.Index < pending.Count).ToList();
+                        if (again.Count > 0 && attempt < MaxRetries)
+                        {
+                            Interlocked.Add(ref _retriedEvents, again.Count);
+                            Interlocked.Add(ref _rejected, refused.Count - again.Count);
+                            if (refused.Count > again.Count) Note($"{phase}: {refused.Count - again.Count} refused, e.g. {refused[0].EventId}: {refused[0].Error}");
+                            if (attempt == 0) Note($"{phase}: {again.Count} events to send again, e.g. {again[0].EventId}: {again[0].Error}");
+                            pending = again.Select(r => pending[r.Index]).ToList();
+                            body = EventWire.ToJson(pending);
+                            await Task.Delay(RetryPause);
+                            continue;
+                        }
+
+                        Interlocked.Add(ref _rejected, refused.Count);
+                        if (refused.Count > 0) Note($"{phase}: {refused.Count} refused, e.g. {refused[0].EventId}: {refused[0].Error}");
                         break;
                     }
 
                     // Shed load or not applicable now: the contract says retry; the wait counts in the latency.
-                    if (response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable && attempt < 20)
+                    if (response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable && attempt < MaxRetries)
                     {
                         Interlocked.Increment(ref _retried);
-                        var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromMilliseconds(200);
+                        var wait = response.Headers.RetryAfter?.Delta ?? RetryPause;
                         await Task.Delay(wait < TimeSpan.FromSeconds(5) ? wait : TimeSpan.FromSeconds(5));
                         continue;
                     }
@@ -255,14 +271,13 @@ public sealed class IngestDriver : IDisposable
         }
         finally
         {
-            _slots.Release();
             batch.Answered();
         }
 
         if (failed)
         {
             Interlocked.Increment(ref _failedRequests);
-            Interlocked.Add(ref _lost, batch.Count);
+            Interlocked.Add(ref _lost, pending.Count);
         }
 
         var micros = (long)Stopwatch.GetElapsedTime(intended).TotalMicroseconds;

@@ -153,7 +153,7 @@ public static class ReportWriter
         if (r.Events is { } ev)
         {
             md.AppendLine();
-            md.AppendLine($"Events: {ev.Sent:N0} sent, {ev.Accepted:N0} accepted, {ev.Duplicates} duplicates, {ev.Rejected} rejected, {ev.Lost} lost; {ev.RetriedRequests} requests retried after 429/503, {ev.FailedRequests} failed" +
+            md.AppendLine($"Events: {ev.Sent:N0} sent, {ev.Accepted:N0} accepted, {ev.Duplicates} duplicates, {ev.Rejected} rejected, {ev.Lost} lost; {ev.RetriedRequests} requests retried after 429/503, {ev.RetriedEvents} events sent again after \"retry the event\", {ev.FailedRequests} failed" +
                 (ev.ServerEventsTotal is { } total ? $"; the silo's board counts {total:N0} applied." : "."));
         }
 

@@ -12,6 +12,7 @@ public sealed record EventCounts(
     long Rejected,
     long Lost,
     long RetriedRequests,
+    long RetriedEvents,
     long FailedRequests,
     long? ServerEventsTotal);
 

@@ -351,7 +351,7 @@ public sealed class LoadRun(RunOptions options)
     {
         report.StoriesByKind = traffic.StartedByKind.ToDictionary(kv => kv.Key, kv => kv.Value);
         report.Events = new EventCounts(driver.EventsSent, driver.EventsAccepted, driver.Duplicates, driver.Rejected, driver.Lost,
-            driver.Retried, driver.FailedRequests, floor?.EventsTotal);
+            driver.Retried, driver.RetriedEvents, driver.FailedRequests, floor?.EventsTotal);
         if (report.Main is { } headline && driver.PhaseLatency.TryGetValue(headline.Phase, out var mainLatency))
             report.Distributions[$"silo ingest ({headline.Phase})"] = mainLatency.Distribution();
 
@@ -404,7 +404,7 @@ public sealed class LoadRun(RunOptions options)
         if (census.Truncated) report.Notes.Add("The alert API lists at most 1000 per query, and some kind × department listing hit that: the census was completed from the whole-floor boards' deliveries.");
         if (census.Foreign > 0) report.Notes.Add($"{census.Foreign} alerts of other runs (a shared database) were ignored.");
         report.Notes.Add($"Stories told: {string.Join(", ", report.StoriesByKind.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value:N0}"))}.");
-        report.Notes.Add("Ingest latency is counted from when the token bucket allowed a batch (not when a connection was free), so a server that falls behind shows its queue instead of hiding it.");
+        report.Notes.Add("Ingest latency is counted from each batch's due time on the constant-rate schedule (not from when a connection was free), so a server that falls behind shows its queue instead of hiding it.");
     }
 
     private void Judge(RunReport report, IngestDriver driver, DetectionResult detection)
@@ -419,7 +419,11 @@ public sealed class LoadRun(RunOptions options)
         if (ev.ServerEventsTotal is { } applied && applied != ev.Accepted && options.Storage == "Memory")
             report.Notes.Add($"The silo's board counts {applied:N0} events applied; {ev.Accepted:N0} were accepted (the board's figures are flushed a few times a second).");
         if (detection.Recall < 1) report.Problems.Add($"Recall {detection.Recall:P2}: {detection.Expected - detection.Matched} expected alerts missing, e.g. {string.Join(", ", detection.MissingExamples.Take(3))}.");
-        if (detection.Precision < 1) report.Problems.Add($"Precision {detection.Precision:P2}: {detection.Observed - detection.Matched} false alerts, e.g. {string.Join(", ", detection.FalseExamples.Take(3))}.");
+        if (detection.Precision < 1)
+        {
+            report.Problems.Add($"Precision {detection.Precision:P2}: {detection.Observed - detection.Matched} false alerts, e.g. {string.Join(", ", detection.FalseExamples.Take(3))}." +
+                (detection.LatePickupFalse > 0 ? $" {detection.LatePickupFalse} of them are DroppedBaton alerts the silo resolved as a late pickup: the accept was sent within the SLA but reached the silo after the deadline." : ""));
+        }
         if (detection.Boards is { } b && (b.Missing > 0 || b.Duplicates > 0 || b.Unexpected > 0))
             report.Problems.Add($"Boards: {b.Missing} deliveries missing, {b.Duplicates} duplicated, {b.Unexpected} unexpected.");
         if (detection.GeneratorSelfCheck.Count > 0) report.Problems.Add($"Generator self-check: {detection.GeneratorSelfCheck[0]}");
