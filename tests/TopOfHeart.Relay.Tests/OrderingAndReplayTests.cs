@@ -101,6 +101,23 @@ public sealed class OrderingAndReplayTests
     }
 
     [Fact]
+    public void Restore_keeps_a_drop_that_fired_on_the_server_clock_before_an_accept_reported_late()
+    {
+        var live = RelayProbe.WithBatonInFlight();
+        live.Check(Min(3));
+        live.ApplyAt(Min(4), Accept("acc", Min(2), Billing));
+
+        var restored = CaseRelay.Restore(CaseId, new DetectionSettings(), live.Relay.Events,
+            live.Relay.RaisedAlertIds, live.Relay.AutoResolvedAlertIds, Min(6), new RelayEffects());
+
+        Assert.True(live.Relay.ToView().Legs[0].Dropped);
+        Assert.True(restored.ToView().Legs[0].Dropped);
+        Assert.Equal(live.Relay.ToView().AlertIds, restored.ToView().AlertIds);
+        Assert.Equal(live.Relay.Contribution()[FigureKey.Of(Metric.Dropped, Sales, Billing, CaseRelay.DayNumber(Min(3)))],
+            restored.Contribution()[FigureKey.Of(Metric.Dropped, Sales, Billing, CaseRelay.DayNumber(Min(3)))]);
+    }
+
+    [Fact]
     public void Restore_raises_and_resolves_what_the_stored_case_had_not_yet_raised()
     {
         var live = RelayProbe.WithBatonInFlight();

@@ -369,6 +369,14 @@ public sealed class CaseRelay
         };
         s.Legs.Add(leg);
         s.InFlight = new Baton(leg, e.OccurredAt + sla);
+
+        // A drop that fired on the server clock before (this is a replay) stays a drop, even if the accept came first in event time.
+        var dropped = AlertVocabulary.AlertId(AlertKind.DroppedBaton, CaseId, e.EventId);
+        if (_raised.Contains(dropped))
+        {
+            leg.Dropped = true;
+            if (!s.AlertIds.Contains(dropped)) s.AlertIds.Add(dropped);
+        }
         s.ContextLeg = leg;
         s.ContextLostRaised = false;
 
