@@ -49,7 +49,7 @@ public static class SiloHosting
             }
 
             // Cases and customers rebuild from the event log in PostgreSQL mode; in memory mode this keeps them.
-            silo.AddMemoryGrainStorage(StorageNames.RebuiltProvider);
+            silo.AddInProcessGrainStorage(StorageNames.RebuiltProvider);
             if (settings.Storage == StorageKind.Postgres)
             {
                 silo.AddPostgresGrainStorage(StorageNames.Provider, settings.ConnectionString!);
@@ -57,7 +57,7 @@ public static class SiloHosting
             }
             else
             {
-                silo.AddMemoryGrainStorage(StorageNames.Provider);
+                silo.AddInProcessGrainStorage(StorageNames.Provider);
                 silo.UseInMemoryReminderService();
             }
         });

@@ -40,8 +40,9 @@ public interface ITouchpointGrain : IGrainWithStringKey
     [Alias("Apply")]
     Task Apply(TouchpointEvent[] events);
 
-    [Alias("CountAlert")]
-    Task CountAlert(string alertId, AlertKind kind);
+    /// <summary>Counts alerts raised at this touchpoint (each id once); <paramref name="kinds"/> is parallel to <paramref name="alertIds"/>.</summary>
+    [Alias("CountAlerts")]
+    Task CountAlerts(string[] alertIds, AlertKind[] kinds);
 
     [Alias("GetView")]
     Task<TouchpointView?> GetView();

@@ -4,6 +4,7 @@ using Orleans.Runtime;
 using TopOfHeart.Contracts.Alerts;
 using TopOfHeart.Contracts.Figures;
 using TopOfHeart.Contracts.Grains;
+using TopOfHeart.Grains.Entities;
 using TopOfHeart.Grains.Figures;
 using TopOfHeart.Grains.Hosting;
 using TopOfHeart.Grains.Storage;
@@ -30,12 +31,11 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
     private readonly FigureAggregator _figures;
     private readonly IAlertFeed _feed;
     private readonly IAlertStore _alertStore;
+    private readonly EntityFeed _entities;
     private readonly List<Alert> _unsaved = [];
     private readonly ILogger<AlertBookGrain> _logger;
     private Dictionary<string, Alert> _alerts = new(StringComparer.Ordinal);
-    private ITimer? _escalationTimer;
-    private DateTimeOffset? _armedFor;
-    private IAlertBookGrain _self = null!;
+    private GrainDeadline _escalation = null!;
 
     public AlertBookGrain(
         [PersistentState(StorageNames.AlertBook, StorageNames.Provider)] IPersistentState<AlertBookState> store,
@@ -45,10 +45,12 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
         FigureAggregator figures,
         IAlertFeed feed,
         IAlertStore alertStore,
+        EntityFeed entities,
         ILogger<AlertBookGrain> logger)
         : base(store, snapshots)
     {
         _alertStore = alertStore;
+        _entities = entities;
         _settings = settings.Value;
         _clock = clock;
         _figures = figures;
@@ -59,7 +61,8 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         await base.OnActivateAsync(cancellationToken);
-        _self = this.AsReference<IAlertBookGrain>();
+        var self = this.AsReference<IAlertBookGrain>();
+        _escalation = new GrainDeadline(_clock, self.CheckEscalations, ex => LogEscalationCheckFailed(_logger, ex));
         _alerts = new Dictionary<string, Alert>(Stored.Alerts, StringComparer.Ordinal);
         if (_alertStore.IsDurable)
         {
@@ -83,7 +86,7 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        _escalationTimer?.Dispose();
+        _escalation?.Dispose();
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
@@ -111,9 +114,9 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
         if (fresh.Count == 0) return [];
         MarkDirty();
         ArmEscalation();
-        await Task.WhenAll(fresh
-            .Where(a => a.TouchpointId is not null)
-            .Select(a => CountAtTouchpoint(a)));
+
+        // Counted at their touchpoints through the silo's feed: a book never waits on a touchpoint.
+        _entities.CountAlerts(fresh);
         return [.. fresh];
     }
 
@@ -200,7 +203,7 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
 
     public async Task CheckEscalations()
     {
-        _armedFor = null;
+        _escalation.Fired();
         var now = _clock.GetUtcNow();
         List<string>? forget = null;
         foreach (var alert in _alerts.Values.ToList())
@@ -259,25 +262,8 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
             if (NextEscalation(alert) is { } due && (next is null || due < next)) next = due;
         }
 
-        if (next == _armedFor) return;
-        _escalationTimer?.Dispose();
-        _escalationTimer = null;
-        _armedFor = next;
-        if (next is not { } at) return;
-
-        var delay = at - _clock.GetUtcNow();
-        if (delay < TimeSpan.Zero) delay = TimeSpan.Zero;
-        _escalationTimer = _clock.CreateTimer(static state => ((AlertBookGrain)state!).OnTimer(), this, delay, Timeout.InfiniteTimeSpan);
-        DelayDeactivation(delay + TimeSpan.FromMinutes(1));
+        if (_escalation.Arm(next) is { } delay) DelayDeactivation(delay + TimeSpan.FromMinutes(1));
     }
-
-    private void OnTimer() =>
-        _self.CheckEscalations().ContinueWith(
-            static (t, state) => LogEscalationCheckFailed(((AlertBookGrain)state!)._logger, t.Exception!),
-            this,
-            CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted,
-            TaskScheduler.Default);
 
     private Alert Change(Alert updated)
     {
@@ -302,18 +288,6 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
         _ => "low",
     };
 
-    private async Task CountAtTouchpoint(Alert alert)
-    {
-        try
-        {
-            await GrainFactory.GetGrain<ITouchpointGrain>(alert.TouchpointId!).CountAlert(alert.AlertId, alert.Kind);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogTouchpointCountFailed(_logger, alert.AlertId, ex);
-        }
-    }
-
     protected override void CaptureState(AlertBookState state) =>
         state.Alerts = new Dictionary<string, Alert>(_alerts, StringComparer.Ordinal);
 
@@ -325,7 +299,4 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
 
     [LoggerMessage(Level = LogLevel.Error, Message = "An escalation check failed")]
     private static partial void LogEscalationCheckFailed(ILogger logger, Exception ex);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not count alert {AlertId} at its touchpoint")]
-    private static partial void LogTouchpointCountFailed(ILogger logger, string alertId, Exception ex);
 }

@@ -39,9 +39,7 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
     private Contribution _contribution = new();
     private readonly List<Alert> _unsentAlerts = [];
     private readonly List<string> _unsentResolutions = [];
-    private ITimer? _deadlineTimer;
-    private DateTimeOffset? _armedFor;
-    private ICaseGrain _self = null!;
+    private GrainDeadline _deadline = null!;
 
     public CaseGrain(
         [PersistentState(StorageNames.Case, StorageNames.RebuiltProvider)] IPersistentState<CaseState> store,
@@ -63,7 +61,8 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         await base.OnActivateAsync(cancellationToken);
-        _self = this.AsReference<ICaseGrain>();
+        var self = this.AsReference<ICaseGrain>();
+        _deadline = new GrainDeadline(_clock, self.CheckDeadlines, ex => LogDeadlineCheckFailed(_logger, ex));
         var caseId = this.GetPrimaryKeyString();
         var effects = new RelayEffects();
         if (_eventLog.IsDurable)
@@ -88,12 +87,12 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
         // (a replay does not fire them; counting them now would count each dropped baton again on every activation).
         _relay.CheckDeadlines(_clock.GetUtcNow(), effects);
         _contribution = _relay.Contribution();
-        await SettleAsync(effects);
+        await SettleAsync(effects, activating: true);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        _deadlineTimer?.Dispose();
+        _deadline?.Dispose();
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
@@ -129,14 +128,15 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
 
     public async Task CheckDeadlines()
     {
-        _armedFor = null;
+        _deadline.Fired();
         var effects = new RelayEffects();
         _relay.CheckDeadlines(_clock.GetUtcNow(), effects);
         await SettleAsync(effects);
     }
 
     /// <summary>After any change: passed deadlines fire, figures move, alerts go out, the next deadline is armed.</summary>
-    private async Task SettleAsync(RelayEffects effects)
+    /// <param name="activating">Called from activation, where a grain must not ask to be put away before its first call.</param>
+    private async Task SettleAsync(RelayEffects effects, bool activating = false)
     {
         _relay.CheckDeadlines(_clock.GetUtcNow(), effects);
 
@@ -154,7 +154,7 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
         }
 
         await SendAlertsAsync();
-        ArmNextDeadline();
+        ArmNextDeadline(mayDeactivate: !activating);
     }
 
     private async Task SendAlertsAsync()
@@ -180,7 +180,7 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
         }
     }
 
-    private void ArmNextDeadline()
+    private void ArmNextDeadline(bool mayDeactivate)
     {
         var retryOutbox = _unsentAlerts.Count > 0 || _unsentResolutions.Count > 0;
         var now = _clock.GetUtcNow();
@@ -191,30 +191,11 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
             if (due is null || retryAt < due) due = retryAt;
         }
 
-        if (due == _armedFor) return;
-        _deadlineTimer?.Dispose();
-        _deadlineTimer = null;
-        _armedFor = due;
-        if (due is not { } at) return;
-
-        var delay = at - now;
-        if (delay < TimeSpan.Zero) delay = TimeSpan.Zero;
-
-        // A TimeProvider timer (not a grain timer) so tests can move time; it calls back through the grain's own mailbox.
-        _deadlineTimer = _clock.CreateTimer(static state => ((CaseGrain)state!).OnTimer(), this, delay, Timeout.InfiniteTimeSpan);
-
         // Stay in memory at least until the deadline.
-        DelayDeactivation(delay + TimeSpan.FromMinutes(1));
-    }
+        if (_deadline.Arm(due) is { } delay) DelayDeactivation(delay + TimeSpan.FromMinutes(1));
 
-    private void OnTimer()
-    {
-        _self.CheckDeadlines().ContinueWith(
-            static (t, state) => LogDeadlineCheckFailed(((CaseGrain)state!)._logger, t.Exception!),
-            this,
-            CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted,
-            TaskScheduler.Default);
+        // A resolved case with nothing left to do gives its memory back; what it keeps is its stored snapshot.
+        if (mayDeactivate && due is null && _relay.IsResolved) DeactivateOnIdle();
     }
 
     protected override void CaptureState(CaseState state)

@@ -52,12 +52,13 @@ public sealed class TouchpointGrain(
         return Task.CompletedTask;
     }
 
-    public Task CountAlert(string alertId, AlertKind kind)
+    public Task CountAlerts(string[] alertIds, AlertKind[] kinds)
     {
-        if (S.AlertIds.Add(alertId))
+        for (var i = 0; i < alertIds.Length; i++)
         {
+            if (!S.AlertIds.Add(alertIds[i])) continue;
             S.Alerts++;
-            var name = kind.ToString();
+            var name = kinds[i].ToString();
             S.AlertsByKind[name] = S.AlertsByKind.GetValueOrDefault(name) + 1;
             MarkDirty();
         }

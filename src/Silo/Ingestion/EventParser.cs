@@ -32,6 +32,9 @@ public static class EventParser
 {
     public const int MaxEvents = 10_000;
     public const int MaxIdLength = 128;
+
+    /// <summary>One string per recurring id value across requests (2^17 slots, ids up to the longest valid one).</summary>
+    private static readonly Utf8StringPool Ids = new(slotsLog2: 17, maxLength: MaxIdLength * 4);
     public const int MaxTextLength = 4_096;
     public static readonly TimeSpan MaxFutureSkew = TimeSpan.FromMinutes(5);
 
@@ -279,14 +282,14 @@ public static class EventParser
                 case Field.EventId: _eventId = String(ref reader, "eventId"); break;
                 case Field.Type: _type = String(ref reader, "type"); break;
                 case Field.OccurredAt: _occurredAt = String(ref reader, "occurredAt"); break;
-                case Field.CustomerId: _customerId = String(ref reader, "customerId"); break;
-                case Field.CaseId: _caseId = String(ref reader, "caseId"); break;
-                case Field.Department: _department = String(ref reader, "department"); break;
-                case Field.EmployeeId: _employeeId = String(ref reader, "employeeId"); break;
-                case Field.TouchpointId: _touchpointId = String(ref reader, "touchpointId"); break;
+                case Field.CustomerId: _customerId = String(ref reader, "customerId", pooled: true); break;
+                case Field.CaseId: _caseId = String(ref reader, "caseId", pooled: true); break;
+                case Field.Department: _department = String(ref reader, "department", pooled: true); break;
+                case Field.EmployeeId: _employeeId = String(ref reader, "employeeId", pooled: true); break;
+                case Field.TouchpointId: _touchpointId = String(ref reader, "touchpointId", pooled: true); break;
                 case Field.Channel: _channel = String(ref reader, "channel"); break;
                 case Field.Sentiment: _sentiment = Number(ref reader, "sentiment"); break;
-                case Field.ToDepartment: _toDepartment = String(ref reader, "toDepartment"); break;
+                case Field.ToDepartment: _toDepartment = String(ref reader, "toDepartment", pooled: true); break;
                 case Field.Reason: _reason = String(ref reader, "reason"); break;
                 case Field.CustomerRepeatedInfo: _repeated = Bool(ref reader, "customerRepeatedInfo"); break;
                 case Field.Score: _score = Number(ref reader, "score"); break;
@@ -295,7 +298,8 @@ public static class EventParser
 
         private void Fail(string error) => _firstError ??= error;
 
-        private string? String(ref Utf8JsonReader reader, string name)
+        /// <param name="pooled">An id that recurs across events: share one string per value (see <see cref="Utf8StringPool"/>).</param>
+        private string? String(ref Utf8JsonReader reader, string name, bool pooled = false)
         {
             switch (reader.TokenType)
             {
@@ -311,9 +315,9 @@ public static class EventParser
 
                     try
                     {
-                        return reader.GetString();
+                        return pooled && !reader.HasValueSequence && !reader.ValueIsEscaped ? Ids.Get(reader.ValueSpan) : reader.GetString();
                     }
-                    catch (InvalidOperationException)
+                    catch (Exception ex) when (ex is InvalidOperationException or DecoderFallbackException)
                     {
                         Fail($"{name} is not valid UTF-8 text.");
                         return null;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using TopOfHeart.Contracts.Events;
 using TopOfHeart.Contracts.Figures;
 using TopOfHeart.Contracts.Grains;
+using TopOfHeart.Grains.Entities;
 using TopOfHeart.Grains.Figures;
 using TopOfHeart.Grains.Relay;
 using TopOfHeart.Grains.Storage;
@@ -9,9 +10,10 @@ using TopOfHeart.Grains.Storage;
 namespace TopOfHeart.Silo.Ingestion;
 
 /// <summary>
-/// Takes a batch of validated events into the grains, one call per grain per batch: first each case,
-/// then each customer (with the events that name no case), then the employees and touchpoints.
-/// Department and floor figures go through the silo's aggregator, never a grain call per event.
+/// Takes a batch of validated events into the grains: one call per case of the batch, then one per customer
+/// with events that name no case. Everything that only counts — the customers of cased events, employees,
+/// touchpoints (through <see cref="EntityFeed"/>), department and floor figures (through <see cref="FigureAggregator"/>)
+/// — is grouped per grain across requests and delivered a few times a second, never a grain call per event.
 /// <para>
 /// Embedded mode: the case (or, for caseless events, the customer) decides whether an event is new.
 /// PostgreSQL mode: the event log decides, and the events are durable before the grains see them;
@@ -21,6 +23,7 @@ namespace TopOfHeart.Silo.Ingestion;
 public sealed partial class IngestPipeline(
     IGrainFactory grains,
     FigureAggregator figures,
+    EntityFeed entities,
     IEventStore store,
     IOptions<DetectionSettings> detection,
     ILogger<IngestPipeline> logger)
@@ -135,39 +138,43 @@ public sealed partial class IngestPipeline(
 
         await Task.WhenAll(byCase.Select(kv => ApplyToCase(kv.Key, kv.Value)));
 
-        // Customers learn about their cases' events (now de-duplicated) and own the caseless ones.
+        // Events that name no case go to their customer now (it decides whether they are new, and which of its
+        // cases a contact chases), together with that customer's cased events of this batch and of the feed, in order.
         var byCustomer = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         for (var i = 0; i < events.Count; i++)
         {
-            var taken = routed.Status[i] == EventStatus.Accepted || (logDecides && routed.Status[i] == EventStatus.Duplicate);
-            if (taken || events[i].CaseId is null) Group(byCustomer, events[i].CustomerId, i);
+            if (events[i].CaseId is null) Group(byCustomer, events[i].CustomerId, i);
         }
 
-        await Task.WhenAll(byCustomer.Select(kv => ApplyToCustomer(kv.Key, kv.Value)));
+        if (byCustomer.Count > 0)
+        {
+            for (var i = 0; i < events.Count; i++)
+            {
+                if (events[i].CaseId is not null && Taken(i) && byCustomer.TryGetValue(events[i].CustomerId, out var list)) list.Add(i);
+            }
 
-        var applied = new List<int>(events.Count);
+            await Task.WhenAll(byCustomer.Select(kv => ApplyToCustomer(kv.Key, kv.Value)));
+        }
+
+        // Figures, and the customers, employees and touchpoints that only count: through the silo's aggregator and feed.
+        var applied = new List<TouchpointEvent>(events.Count);
+        var appliedTimeToAccept = new List<TimeSpan?>(events.Count);
+        var departments = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < events.Count; i++)
         {
-            if (routed.Status[i] == EventStatus.Accepted || (logDecides && routed.Status[i] == EventStatus.Duplicate)) applied.Add(i);
-        }
-
-        var byEmployee = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        var byTouchpoint = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        var counted = new List<FigureDelta>(applied.Count * 2);
-        foreach (var i in applied)
-        {
+            if (!Taken(i)) continue;
             var e = events[i];
-            if (e.EmployeeId is { } employee) Group(byEmployee, employee, i);
-            if (e.TouchpointId is { } touchpoint) Group(byTouchpoint, touchpoint, i);
-            counted.Add(new FigureDelta(FigureKey.Of(Metric.EventsApplied), 1));
-            if (e.Department is { } department) counted.Add(new FigureDelta(FigureKey.Of(Metric.DepartmentEvents, department), 1));
+            applied.Add(e);
+            appliedTimeToAccept.Add(timeToAccept[i]);
+            if (e.Department is { } department) departments[department] = departments.GetValueOrDefault(department) + 1;
         }
 
-        figures.Add(counted);
-        await Task.WhenAll(
-            byEmployee.Select(kv => Secondary(kv.Value, () => grains.GetGrain<IEmployeeGrain>(kv.Key)
-                .Apply(Pick(kv.Value), kv.Value.Select(i => timeToAccept[i]).ToArray())))
-            .Concat(byTouchpoint.Select(kv => Secondary(kv.Value, () => grains.GetGrain<ITouchpointGrain>(kv.Key).Apply(Pick(kv.Value))))));
+        figures.Add(FigureKey.Of(Metric.EventsApplied), applied.Count);
+        foreach (var (department, count) in departments) figures.Add(FigureKey.Of(Metric.DepartmentEvents, department), count);
+
+        // Durable mode reports a batch applied only once its grains have it; memory mode waits only when the feed is full.
+        var delivered = entities.Add(applied, appliedTimeToAccept, calledDirectly: byCustomer.Count == 0 ? null : byCustomer.Keys);
+        if (logDecides || entities.IsFull) await delivered;
 
         return routed;
 
@@ -191,34 +198,26 @@ public sealed partial class IngestPipeline(
 
         async Task ApplyToCustomer(string customerId, List<int> indexes)
         {
+            TouchpointEvent[] queued = [];
             try
             {
-                var isNew = await grains.GetGrain<ICustomerGrain>(customerId).Apply(Pick(indexes));
+                queued = entities.TakeCustomer(customerId);
+                var isNew = await grains.GetGrain<ICustomerGrain>(customerId).Apply([.. queued, .. Pick(indexes)]);
                 for (var k = 0; k < indexes.Count; k++)
                 {
                     var i = indexes[k];
-                    if (events[i].CaseId is null) routed.Status[i] = isNew[k] ? EventStatus.Accepted : EventStatus.Duplicate;
+                    if (events[i].CaseId is null) routed.Status[i] = isNew[queued.Length + k] ? EventStatus.Accepted : EventStatus.Duplicate;
                 }
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 LogGrainFailed(logger, "customer", customerId, ex);
+                entities.ReturnCustomer(customerId, queued);
                 routed.Fail(indexes.Where(i => events[i].CaseId is null), $"customer {customerId} could not be updated now ({ex.GetType().Name}); retry the event");
             }
         }
 
-        // Employees and touchpoints only keep figures: a failure there is logged, not refused, since the event is applied.
-        async Task Secondary(List<int> indexes, Func<Task> call)
-        {
-            try
-            {
-                await call();
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                LogGrainFailed(logger, "figures", events[indexes[0]].EventId, ex);
-            }
-        }
+        bool Taken(int i) => routed.Status[i] == EventStatus.Accepted || (logDecides && routed.Status[i] == EventStatus.Duplicate);
 
         TouchpointEvent[] Pick(List<int> indexes)
         {

@@ -8,6 +8,7 @@ using TopOfHeart.Contracts.Alerts;
 using TopOfHeart.Contracts.Events;
 using TopOfHeart.Contracts.Grains;
 using TopOfHeart.Grains.Alerts;
+using TopOfHeart.Grains.Entities;
 using TopOfHeart.Grains.Figures;
 using TopOfHeart.Grains.Hosting;
 using TopOfHeart.Silo.Ingestion;
@@ -41,8 +42,8 @@ public sealed class RelayCluster : IAsyncLifetime
     {
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) => silo
-            .AddMemoryGrainStorage(StorageNames.Provider)
-            .AddMemoryGrainStorage(StorageNames.RebuiltProvider));
+            .AddInProcessGrainStorage(StorageNames.Provider)
+            .AddInProcessGrainStorage(StorageNames.RebuiltProvider));
         builder.ConfigureSiloHost((_, host) =>
         {
             host.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -71,17 +72,22 @@ public sealed class RelayCluster : IAsyncLifetime
 
     public DateTimeOffset Now => Clock.GetUtcNow();
 
-    /// <summary>Ingests events through the silo's pipeline and returns what became of each.</summary>
+    /// <summary>Ingests events through the silo's pipeline, delivers them to customers, employees and touchpoints, and returns what became of each.</summary>
     public async Task<IngestOutcome> IngestAsync(params TouchpointEvent[] events)
     {
         var outcome = await Pipeline.IngestAsync(events, CancellationToken.None);
+        await SiloServices.GetRequiredService<EntityFeed>().FlushAsync();
         var failed = Enumerable.Range(0, events.Length).Where(i => outcome.Status[i] == EventStatus.Failed).ToList();
         Assert.True(failed.Count == 0, "events failed: " + string.Join("; ", failed.Select(i => $"{events[i].EventId}: {outcome.Errors[i]}")));
         return outcome;
     }
 
     /// <summary>Delivers the silo's pending figure deltas to the department and floor grains now.</summary>
-    public Task FlushFiguresAsync() => SiloServices.GetRequiredService<FigureFlushService>().FlushAsync();
+    public async Task FlushFiguresAsync()
+    {
+        await SiloServices.GetRequiredService<EntityFeed>().FlushAsync();
+        await SiloServices.GetRequiredService<FigureFlushService>().FlushAsync();
+    }
 
     public Task<Alert?> AlertAsync(string alertId) => Grains.BookFor(alertId).Get(alertId);
 

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using TopOfHeart.Grains.Entities;
 using TopOfHeart.Grains.Figures;
 using TopOfHeart.Testing;
 
@@ -34,7 +35,11 @@ public class SiloFixture : IAsyncLifetime
     }
 
     /// <summary>Delivers pending department and floor figures now instead of on the next 250 ms flush.</summary>
-    public Task FlushFiguresAsync() => Silo.Services.GetRequiredService<FigureFlushService>().FlushAsync();
+    public async Task FlushFiguresAsync()
+    {
+        await Silo.Services.GetRequiredService<EntityFeed>().FlushAsync();
+        await Silo.Services.GetRequiredService<FigureFlushService>().FlushAsync();
+    }
 
     public Task<Reply> PostEventsAsync(params JsonObject[] events) =>
         PostRawAsync(new JsonArray([.. events.Select(e => (JsonNode)e.DeepClone())]).ToJsonString(), "application/json");

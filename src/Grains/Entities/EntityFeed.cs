@@ -1,0 +1,237 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using TopOfHeart.Contracts.Alerts;
+using TopOfHeart.Contracts.Events;
+using TopOfHeart.Contracts.Grains;
+
+namespace TopOfHeart.Grains.Entities;
+
+/// <summary>
+/// Carries applied events (and raised alerts) to the grains that only keep figures about them — each case's
+/// customer, the employee and the touchpoint — off the request path and off the alert books' path. The silo groups what arrives in one
+/// <see cref="Period"/> per grain and makes one call per grain per period, however many requests
+/// and events there were: a busy employee costs one call every 100 ms, not one per event.
+/// <para>
+/// Those grains are not idempotency authorities for these events (the case, or the event log, decided
+/// already), and each keeps recent event ids, so a delivery retried after a failure counts nothing twice.
+/// Reads through the API flush this silo's feed first; another silo's deliveries arrive within a period.
+/// </para>
+/// </summary>
+public sealed partial class EntityFeed(IGrainFactory grains, ILogger<EntityFeed> logger) : BackgroundService
+{
+    public static readonly TimeSpan Period = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Pending events beyond which <see cref="Add"/> asks its caller to wait for a delivery (back-pressure).</summary>
+    public const int MaxPending = 100_000;
+
+    private const int MaxAttempts = 5;
+
+    private readonly object _gate = new();
+    private readonly SemaphoreSlim _flushing = new(1, 1);
+    private Batch _pending = new();
+
+    /// <summary>
+    /// Queues applied events (with each accept's time to accept, if any) for their customer, employee and touchpoint.
+    /// The task completes once a delivery that carried them has run: callers that must know the grains have them
+    /// (the durable pipeline, before it marks a batch applied) await it; the others only when the feed is full.
+    /// </summary>
+    /// <param name="calledDirectly">Customers the caller has just given these events itself.</param>
+    public Task Add(IReadOnlyList<TouchpointEvent> events, IReadOnlyList<TimeSpan?> timeToAccept, ICollection<string>? calledDirectly = null)
+    {
+        if (events.Count == 0) return Task.CompletedTask;
+        lock (_gate)
+        {
+            for (var i = 0; i < events.Count; i++)
+            {
+                var e = events[i];
+                if (e.CaseId is not null && calledDirectly?.Contains(e.CustomerId) != true) _pending.Customers.Add(e.CustomerId, new Item(e, null));
+                if (e.EmployeeId is { } employee) _pending.Employees.Add(employee, new Item(e, timeToAccept[i]));
+                if (e.TouchpointId is { } touchpoint) _pending.Touchpoints.Add(touchpoint, new Item(e, null));
+            }
+
+            return _pending.Delivered.Task;
+        }
+    }
+
+    /// <summary>Queues newly raised alerts to be counted at their touchpoints.</summary>
+    public void CountAlerts(IReadOnlyList<Alert> alerts)
+    {
+        lock (_gate)
+        {
+            foreach (var alert in alerts)
+            {
+                if (alert.TouchpointId is { } touchpoint) _pending.TouchpointAlerts.Add(touchpoint, new AlertItem(alert.AlertId, alert.Kind));
+            }
+        }
+    }
+
+    /// <summary>True when so much waits that producers should wait for the next delivery.</summary>
+    public bool IsFull
+    {
+        get
+        {
+            lock (_gate) return _pending.Count >= MaxPending;
+        }
+    }
+
+    /// <summary>
+    /// Takes a customer's queued events out of the feed, so a caller about to call that customer directly
+    /// (with events that name no case) delivers them in the same call, in order.
+    /// </summary>
+    public TouchpointEvent[] TakeCustomer(string customerId)
+    {
+        lock (_gate)
+        {
+            return _pending.Customers.Take(customerId) is { } items ? items.ConvertAll(x => x.Event).ToArray() : [];
+        }
+    }
+
+    /// <summary>Puts back what <see cref="TakeCustomer"/> took, when the direct call failed.</summary>
+    public void ReturnCustomer(string customerId, TouchpointEvent[] events)
+    {
+        if (events.Length == 0) return;
+        lock (_gate)
+        {
+            foreach (var e in events) _pending.Customers.Add(customerId, new Item(e, null));
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Period);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken)) await FlushAsync();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await FlushAsync();
+    }
+
+    /// <summary>Delivers everything queued so far, now.</summary>
+    public async Task FlushAsync()
+    {
+        await _flushing.WaitAsync();
+        try
+        {
+            Batch taken;
+            lock (_gate)
+            {
+                if (_pending.Count == 0) return;
+                taken = _pending;
+                _pending = new Batch();
+            }
+
+            var failed = new Batch();
+            await Task.WhenAll(
+                taken.Customers.Map.Select(kv => Deliver("customer", kv.Key, kv.Value, failed.Customers,
+                    items => grains.GetGrain<ICustomerGrain>(kv.Key).Apply(Events(items)))).Concat(
+                taken.Employees.Map.Select(kv => Deliver("employee", kv.Key, kv.Value, failed.Employees,
+                    items => grains.GetGrain<IEmployeeGrain>(kv.Key).Apply(Events(items), items.ConvertAll(x => x.TimeToAccept).ToArray())))).Concat(
+                taken.Touchpoints.Map.Select(kv => Deliver("touchpoint", kv.Key, kv.Value, failed.Touchpoints,
+                    items => grains.GetGrain<ITouchpointGrain>(kv.Key).Apply(Events(items))))).Concat(
+                taken.TouchpointAlerts.Map.Select(kv => Deliver("touchpoint", kv.Key, kv.Value, failed.TouchpointAlerts,
+                    items => grains.GetGrain<ITouchpointGrain>(kv.Key).CountAlerts(
+                        items.ConvertAll(x => x.AlertId).ToArray(), items.ConvertAll(x => x.Kind).ToArray())))));
+
+            if (failed.Count > 0)
+            {
+                lock (_gate) _pending.Merge(failed);
+            }
+
+            taken.Delivered.TrySetResult();
+        }
+        finally
+        {
+            _flushing.Release();
+        }
+    }
+
+    private async Task Deliver<T>(string kind, string key, List<T> items, Groups<T> retry, Func<List<T>, Task> call)
+        where T : IAttempted<T>
+    {
+        try
+        {
+            await call(items);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            var again = items.Where(x => x.Attempts + 1 < MaxAttempts).Select(x => x.Again()).ToList();
+            LogDeliveryFailed(logger, kind, key, items.Count, again.Count, ex);
+            foreach (var item in again) retry.Add(key, item);
+        }
+    }
+
+    private static TouchpointEvent[] Events(List<Item> items)
+    {
+        var events = new TouchpointEvent[items.Count];
+        for (var i = 0; i < events.Length; i++) events[i] = items[i].Event;
+        return events;
+    }
+
+    private interface IAttempted<out T>
+    {
+        int Attempts { get; }
+
+        T Again();
+    }
+
+    private sealed record Item(TouchpointEvent Event, TimeSpan? TimeToAccept, int Attempts = 0) : IAttempted<Item>
+    {
+        public Item Again() => this with { Attempts = Attempts + 1 };
+    }
+
+    private sealed record AlertItem(string AlertId, AlertKind Kind, int Attempts = 0) : IAttempted<AlertItem>
+    {
+        public AlertItem Again() => this with { Attempts = Attempts + 1 };
+    }
+
+    private sealed class Groups<T>
+    {
+        public Dictionary<string, List<T>> Map { get; } = new(StringComparer.Ordinal);
+
+        public int Count { get; private set; }
+
+        public void Add(string key, T item)
+        {
+            if (!Map.TryGetValue(key, out var list)) Map[key] = list = [];
+            list.Add(item);
+            Count++;
+        }
+
+        public List<T>? Take(string key)
+        {
+            if (!Map.Remove(key, out var list)) return null;
+            Count -= list.Count;
+            return list;
+        }
+    }
+
+    private sealed class Batch
+    {
+        public Groups<Item> Customers { get; } = new();
+
+        public Groups<Item> Employees { get; } = new();
+
+        public Groups<Item> Touchpoints { get; } = new();
+
+        public Groups<AlertItem> TouchpointAlerts { get; } = new();
+
+        public TaskCompletionSource Delivered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Count => Customers.Count + Employees.Count + Touchpoints.Count + TouchpointAlerts.Count;
+
+        public void Merge(Batch other)
+        {
+            foreach (var (key, items) in other.Customers.Map) items.ForEach(x => Customers.Add(key, x));
+            foreach (var (key, items) in other.Employees.Map) items.ForEach(x => Employees.Add(key, x));
+            foreach (var (key, items) in other.Touchpoints.Map) items.ForEach(x => Touchpoints.Add(key, x));
+            foreach (var (key, items) in other.TouchpointAlerts.Map) items.ForEach(x => TouchpointAlerts.Add(key, x));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not deliver {Count} events to {Kind} {Key}; {Retried} will be retried")]
+    private static partial void LogDeliveryFailed(ILogger logger, string kind, string key, int count, int retried, Exception ex);
+}

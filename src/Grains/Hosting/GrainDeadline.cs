@@ -1,0 +1,48 @@
+namespace TopOfHeart.Grains.Hosting;
+
+/// <summary>
+/// A grain's one pending deadline: a <see cref="TimeProvider"/> timer (so tests can move time) that calls the
+/// grain back through its own mailbox — never on the timer's thread — and is re-armed only when the due time
+/// changes. The grain keeps itself in memory until then with the delay <see cref="Arm"/> returns.
+/// </summary>
+public sealed class GrainDeadline(TimeProvider clock, Func<Task> callBack, Action<Exception> onFailure) : IDisposable
+{
+    private readonly Action<Exception> _onFailure = onFailure;
+    private ITimer? _timer;
+
+    /// <summary>The due time the timer is set for, if any.</summary>
+    public DateTimeOffset? ArmedFor { get; private set; }
+
+    /// <summary>Sets the timer for <paramref name="due"/> (null: none).</summary>
+    /// <returns>The delay until it fires, when it was (re)armed; null when nothing changed or it was cleared.</returns>
+    public TimeSpan? Arm(DateTimeOffset? due)
+    {
+        if (due == ArmedFor) return null;
+        _timer?.Dispose();
+        _timer = null;
+        ArmedFor = due;
+        if (due is not { } at) return null;
+
+        var delay = at - clock.GetUtcNow();
+        if (delay < TimeSpan.Zero) delay = TimeSpan.Zero;
+        _timer = clock.CreateTimer(static state => ((GrainDeadline)state!).Fire(), this, delay, Timeout.InfiniteTimeSpan);
+        return delay;
+    }
+
+    /// <summary>The grain's callback has started: the next <see cref="Arm"/> sets a timer even for the same time.</summary>
+    public void Fired() => ArmedFor = null;
+
+    public void Dispose()
+    {
+        _timer?.Dispose();
+        _timer = null;
+    }
+
+    private void Fire() =>
+        callBack().ContinueWith(
+            static (t, state) => ((GrainDeadline)state!)._onFailure(t.Exception!),
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted,
+            TaskScheduler.Default);
+}

@@ -1,0 +1,57 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
+using TopOfHeart.Contracts.Events;
+using TopOfHeart.Contracts.Grains;
+using TopOfHeart.Grains.Hosting;
+using TopOfHeart.Grains.Tests.TestKit;
+using TopOfHeart.Silo.Ingestion;
+
+namespace TopOfHeart.Grains.Tests;
+
+/// <summary>Resolved cases give their memory back, keep only a serialized snapshot, and come back from it unchanged.</summary>
+public sealed class PutAwayTests(RelayCluster relay) : IClassFixture<RelayCluster>
+{
+    private static TimeSpan Minutes(double m) => TimeSpan.FromMinutes(m);
+
+    private InProcessGrainStorage Snapshots =>
+        (InProcessGrainStorage)relay.SiloServices.GetRequiredKeyedService<IGrainStorage>(StorageNames.RebuiltProvider);
+
+    [Fact]
+    public async Task A_resolved_case_is_put_away_and_comes_back_from_its_snapshot_unchanged()
+    {
+        var s = new Script("put-away");
+        var t0 = relay.Now - Minutes(10);
+        var opened = s.Opened(t0, "Sales");
+        var grain = relay.Grains.GetGrain<ICaseGrain>(s.CaseId);
+        await relay.IngestAsync(opened, s.Request(t0 + Minutes(1), "Sales", "Billing"), s.Accept(t0 + Minutes(2), "Billing"));
+        var open = (await grain.GetView())!;
+        Assert.False(Snapshots.Contains(StorageNames.Case, grain.GetGrainId()));
+
+        await relay.IngestAsync(s.Resolved(t0 + Minutes(3), "Billing"));
+        await Eventually.Async(
+            () => Task.FromResult<string?>(Snapshots.Contains(StorageNames.Case, grain.GetGrainId()) ? "kept" : null),
+            "the resolved case's snapshot, written as it was put away");
+
+        var back = (await grain.GetView())!;
+        Assert.Equal("resolved", back.Status);
+        Assert.Equal(4, back.EventCount);
+        Assert.Equal(open.Legs.Count, back.Legs.Count);
+        Assert.Equal(open.OpenedAt, back.OpenedAt);
+
+        // Idempotency survives: the case still knows every event it applied.
+        var again = await relay.Pipeline.IngestAsync([opened], CancellationToken.None);
+        Assert.Equal(EventStatus.Duplicate, again.Status[0]);
+    }
+
+    [Fact]
+    public async Task An_open_case_stays_in_memory()
+    {
+        var s = new Script("stays");
+        var t0 = relay.Now - Minutes(1);
+        await relay.IngestAsync(s.Opened(t0, "Sales"), s.Request(t0, "Sales", "Billing"));
+        var grain = relay.Grains.GetGrain<ICaseGrain>(s.CaseId);
+        Assert.NotNull((await grain.GetView())!.BatonInFlight);
+        await Task.Delay(200);
+        Assert.False(Snapshots.Contains(StorageNames.Case, grain.GetGrainId()));
+    }
+}
