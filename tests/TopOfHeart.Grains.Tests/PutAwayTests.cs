@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
+using TopOfHeart.Contracts.Alerts;
 using TopOfHeart.Contracts.Events;
 using TopOfHeart.Contracts.Grains;
+using TopOfHeart.Grains.Cases;
 using TopOfHeart.Grains.Hosting;
 using TopOfHeart.Grains.Tests.TestKit;
 using TopOfHeart.Silo.Ingestion;
@@ -53,5 +55,34 @@ public sealed class PutAwayTests(RelayCluster relay) : IClassFixture<RelayCluste
         Assert.NotNull((await grain.GetView())!.BatonInFlight);
         await Task.Delay(200);
         Assert.False(Snapshots.Contains(StorageNames.Case, grain.GetGrainId()));
+    }
+
+    [Fact]
+    public async Task An_idle_open_case_is_put_away_and_woken_for_its_deadline_which_fires_and_counts_once()
+    {
+        var s = new Script("woken");
+        var t0 = relay.Now;
+        var accept = s.Accept(t0, "Billing");
+        await relay.IngestAsync(s.Opened(t0 - Minutes(1), "Sales"), s.Request(t0 - Minutes(1), "Sales", "Billing"), accept);
+        var grain = relay.Grains.GetGrain<ICaseGrain>(s.CaseId);
+        Assert.Equal(t0 + Minutes(10), (await grain.GetView())!.StallDueAt);
+
+        // The stall is ten minutes away: nothing holds the case in memory once it is idle.
+        await relay.Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        await Eventually.Async(
+            () => Task.FromResult<string?>(Snapshots.Contains(StorageNames.Case, grain.GetGrainId()) ? "kept" : null),
+            "the open case's snapshot, written as it was put away");
+        Assert.True(relay.SiloServices.GetRequiredService<CaseWakeups>().Count >= 1);
+
+        var alertId = s.AlertId(AlertKind.StalledAfterAccept, accept);
+        relay.Clock.Advance(Minutes(10) + TimeSpan.FromSeconds(1));
+        var alert = await relay.EventuallyAlertAsync(alertId);
+        Assert.Equal(t0 + Minutes(10), alert.DueAt);
+
+        // Woken once more (a stale wake-up, or a read): the alert is not raised again.
+        relay.Clock.Advance(TimeSpan.FromSeconds(1));
+        await relay.SiloServices.GetRequiredService<CaseWakeups>().WakeDueAsync();
+        Assert.Single(await relay.AlertsOfCaseAsync(s.CaseId), a => a.Kind == AlertKind.StalledAfterAccept);
+        Assert.Contains(alertId, (await grain.GetView())!.AlertIds);
     }
 }

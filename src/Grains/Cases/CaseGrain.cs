@@ -1,3 +1,4 @@
+using Orleans.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TopOfHeart.Contracts.Alerts;
@@ -22,12 +23,18 @@ public sealed class CaseState
     /// <summary>Alerts raised but not yet confirmed by their book (an outbox, retried).</summary>
     [Id(3)] public List<Alert> UnsentAlerts { get; set; } = [];
     [Id(4)] public List<string> UnsentResolutions { get; set; } = [];
+
+    /// <summary>What the case had added to the live figures when it was put away (null in older snapshots).</summary>
+    [Id(5)] public List<FigureDelta>? Counted { get; set; }
 }
 
 /// <summary>
 /// Holds one case's relay (the deterministic <see cref="CaseRelay"/>), arms a timer for its next
-/// deadline, and hands the alerts it raises to their books.
+/// deadline, and hands the alerts it raises to their books. A resolved case is put away at once; an open
+/// one after <see cref="IdleMinutes"/> idle minutes unless its deadline is nearer than <see cref="KeepFor"/>,
+/// leaving that deadline with the silo's <see cref="CaseWakeups"/>.
 /// </summary>
+[CollectionAgeLimit(Minutes = IdleMinutes)]
 public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
 {
     private readonly IEventStore _eventLog;
@@ -40,6 +47,12 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
     private readonly List<Alert> _unsentAlerts = [];
     private readonly List<string> _unsentResolutions = [];
     private GrainDeadline _deadline = null!;
+    private readonly CaseWakeups _wakeups;
+
+    public const double IdleMinutes = 2;
+
+    /// <summary>A deadline nearer than this keeps the case in memory, for a timer to the millisecond.</summary>
+    public static readonly TimeSpan KeepFor = TimeSpan.FromMinutes(IdleMinutes);
 
     public CaseGrain(
         [PersistentState(StorageNames.Case, StorageNames.RebuiltProvider)] IPersistentState<CaseState> store,
@@ -48,9 +61,11 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
         IOptions<DetectionSettings> detection,
         TimeProvider clock,
         FigureAggregator figures,
+        CaseWakeups wakeups,
         ILogger<CaseGrain> logger)
         : base(store, snapshots)
     {
+        _wakeups = wakeups;
         _eventLog = eventLog;
         _detection = detection.Value;
         _clock = clock;
@@ -83,16 +98,27 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
             _relay = new CaseRelay(caseId, _detection);
         }
 
-        // Figures already counted this case before it was put away, deadlines that had passed included
-        // (a replay does not fire them; counting them now would count each dropped baton again on every activation).
-        _relay.CheckDeadlines(_clock.GetUtcNow(), effects);
-        _contribution = _relay.Contribution();
+        if (HasStoredState && Stored.Counted is { } counted)
+        {
+            // What the figures hold for this case: deadlines that passed while it was put away count now.
+            _contribution = new Contribution();
+            foreach (var delta in counted) _contribution.Add(delta.Key, delta.Delta);
+        }
+        else
+        {
+            // Rebuilt from the log: assume the figures already counted the case, deadlines that had passed included
+            // (a replay does not fire them; counting them now would count each dropped baton again on every activation).
+            _relay.CheckDeadlines(_clock.GetUtcNow(), effects);
+            _contribution = _relay.Contribution();
+        }
+
         await SettleAsync(effects, activating: true);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _deadline?.Dispose();
+        if (_relay?.NextDeadline is { } due) _wakeups.Register(this.GetPrimaryKeyString(), due);
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
@@ -191,8 +217,8 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
             if (due is null || retryAt < due) due = retryAt;
         }
 
-        // Stay in memory at least until the deadline.
-        if (_deadline.Arm(due) is { } delay) DelayDeactivation(delay + TimeSpan.FromMinutes(1));
+        // A near deadline keeps the case in memory; a far one waits with the silo's wake-ups once the case goes idle.
+        if (_deadline.Arm(due) is { } delay && delay < KeepFor) DelayDeactivation(delay + TimeSpan.FromSeconds(30));
 
         // A resolved case with nothing left to do gives its memory back; what it keeps is its stored snapshot.
         if (mayDeactivate && due is null && _relay.IsResolved) DeactivateOnIdle();
@@ -205,6 +231,9 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
         state.AutoResolvedAlertIds = _relay.AutoResolvedAlertIds.ToList();
         state.UnsentAlerts = [.. _unsentAlerts];
         state.UnsentResolutions = [.. _unsentResolutions];
+        var counted = new List<FigureDelta>();
+        Contribution.Diff(null, _contribution, counted);
+        state.Counted = counted;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Case {CaseId}: alerts not delivered to their book yet; retrying")]

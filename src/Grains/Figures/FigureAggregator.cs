@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -12,39 +13,39 @@ namespace TopOfHeart.Grains.Figures;
 /// </summary>
 public sealed class FigureAggregator
 {
-    private readonly object _gate = new();
-    private Dictionary<FigureKey, long> _pending = new();
+    // Producers only enqueue (lock-free): every case call adds its deltas here, and a lock taken that often
+    // convoys under load. The flush, a few times a second, sums what was queued.
+    private readonly ConcurrentQueue<FigureDelta> _single = new();
+    private readonly ConcurrentQueue<List<FigureDelta>> _lists = new();
 
+    /// <summary>Adds deltas; the list must not be changed afterwards (it is summed later, as it is).</summary>
     public void Add(List<FigureDelta> deltas)
     {
-        if (deltas.Count == 0) return;
-        lock (_gate)
-        {
-            foreach (var delta in deltas) AddLocked(delta.Key, delta.Delta);
-        }
+        if (deltas.Count > 0) _lists.Enqueue(deltas);
     }
 
     public void Add(FigureKey key, long delta)
     {
-        if (delta == 0) return;
-        lock (_gate) AddLocked(key, delta);
+        if (delta != 0) _single.Enqueue(new FigureDelta(key, delta));
     }
 
-    private void AddLocked(FigureKey key, long delta)
-    {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_pending, key, out _);
-        slot += delta;
-    }
-
-    /// <summary>Takes what has accumulated since the last call.</summary>
+    /// <summary>Takes what has accumulated since the last call, summed per key.</summary>
     internal Dictionary<FigureKey, long> Take()
     {
-        lock (_gate)
+        var taken = new Dictionary<FigureKey, long>();
+        while (_single.TryDequeue(out var delta)) Sum(taken, delta);
+        while (_lists.TryDequeue(out var list))
         {
-            var taken = _pending;
-            _pending = new Dictionary<FigureKey, long>(Math.Max(16, taken.Count));
-            return taken;
+            foreach (var delta in list) Sum(taken, delta);
         }
+
+        return taken;
+    }
+
+    private static void Sum(Dictionary<FigureKey, long> into, FigureDelta delta)
+    {
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(into, delta.Key, out _);
+        slot += delta.Delta;
     }
 
     /// <summary>The departments a figure belongs to, so each department grain gets only its own.</summary>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using TopOfHeart.Grains.Alerts;
 using TopOfHeart.Grains.Board;
+using TopOfHeart.Grains.Cases;
 using TopOfHeart.Grains.Entities;
 using TopOfHeart.Grains.Figures;
 using TopOfHeart.Grains.Relay;
@@ -27,6 +28,8 @@ public static class GrainServiceCollectionExtensions
         services.AddSingleton<FigureAggregator>();
         services.AddSingleton<FigureFlushService>();
         services.AddHostedService(sp => sp.GetRequiredService<FigureFlushService>());
+        services.AddSingleton<CaseWakeups>();
+        services.AddHostedService(sp => sp.GetRequiredService<CaseWakeups>());
         services.AddSingleton<EntityFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<EntityFeed>());
         return services;
