@@ -85,27 +85,37 @@ public sealed partial class IngestPipeline(
         }
 
         // Durable from here: whatever happens below, the answer is "accepted" and the sweep finishes the job.
-        if (await ApplyToGrainsAsync(fresh, cancellationToken))
+        // The batch is marked applied once the feed has also delivered it (in the background: the client need not wait).
+        var taken = fresh.Count == 0 ? null : await RouteAsync(fresh, logDecides: true, cancellationToken);
+        if (taken is null || !taken.Status.Contains(EventStatus.Failed))
         {
-            try
-            {
-                await store.MarkAppliedAsync(appended.BatchId, cancellationToken);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                LogMarkFailed(logger, appended.BatchId, ex);
-            }
+            _ = MarkAppliedAsync(appended.BatchId, taken?.Delivered ?? Task.CompletedTask);
         }
 
         return outcome;
     }
 
-    /// <summary>Applies logged events to the grains (again); true when every case and customer took them.</summary>
+    private async Task MarkAppliedAsync(long batchId, Task delivered)
+    {
+        try
+        {
+            await delivered;
+            await store.MarkAppliedAsync(batchId, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogMarkFailed(logger, batchId, ex);
+        }
+    }
+
+    /// <summary>Applies logged events to the grains (again); true when every case and customer took them, and the feed delivered them.</summary>
     public async Task<bool> ApplyToGrainsAsync(IReadOnlyList<TouchpointEvent> events, CancellationToken cancellationToken)
     {
         if (events.Count == 0) return true;
         var routed = await RouteAsync(events, logDecides: true, cancellationToken);
-        return !routed.Status.Contains(EventStatus.Failed);
+        if (routed.Status.Contains(EventStatus.Failed)) return false;
+        await routed.Delivered;
+        return true;
     }
 
     /// <summary>Deadlines to remember outside any silo: each baton's SLA and each accepted case's stall timeout.</summary>
@@ -172,9 +182,9 @@ public sealed partial class IngestPipeline(
         figures.Add(FigureKey.Of(Metric.EventsApplied), applied.Count);
         foreach (var (department, count) in departments) figures.Add(FigureKey.Of(Metric.DepartmentEvents, department), count);
 
-        // Durable mode reports a batch applied only once its grains have it; memory mode waits only when the feed is full.
-        var delivered = entities.Add(applied, appliedTimeToAccept, calledDirectly: byCustomer.Count == 0 ? null : byCustomer.Keys);
-        if (logDecides || entities.IsFull) await delivered;
+        // Nobody waits for the feed, unless it is full (back-pressure); durable mode marks a batch applied after it delivered.
+        routed.Delivered = entities.Add(applied, appliedTimeToAccept, calledDirectly: byCustomer.Count == 0 ? null : byCustomer.Keys);
+        if (entities.IsFull) await routed.Delivered;
 
         return routed;
 
@@ -238,6 +248,9 @@ public sealed partial class IngestPipeline(
         public EventStatus[] Status { get; } = new EventStatus[count];
 
         public string?[] Errors { get; } = new string?[count];
+
+        /// <summary>Completes when the entity feed has delivered the batch's applied events.</summary>
+        public Task Delivered { get; set; } = Task.CompletedTask;
 
         public void Fail(IEnumerable<int> indexes, string error)
         {
