@@ -9,6 +9,7 @@ using TopOfHeart.LoadTests.Measure;
 using TopOfHeart.LoadTests.Report;
 using TopOfHeart.LoadTests.Traffic;
 using TopOfHeart.Silo.Demo;
+using TopOfHeart.Testing;
 
 namespace TopOfHeart.LoadTests.Run;
 
@@ -83,11 +84,11 @@ public sealed class LoadRun(RunOptions options)
     {
         // 1. The product, on free loopback ports.
         status.Enter("starting the silo");
-        var siloUrl = Loopback.Url(Loopback.FreePort());
-        var gatewayPort = Loopback.FreePort();
+        var siloUrl = Loopback.Url(FreePorts.Next());
+        var gatewayPort = FreePorts.Next();
         var siloArgs = new List<string>
         {
-            $"--TopOfHeart:Orleans:SiloPort={Loopback.FreePort()}",
+            $"--TopOfHeart:Orleans:SiloPort={FreePorts.Next()}",
             $"--TopOfHeart:Orleans:GatewayPort={gatewayPort}",
             $"--TopOfHeart:Storage={options.Storage}",
             $"--TopOfHeart:Detection:HandoffAcceptSla={detection.HandoffAcceptSla:c}",
@@ -109,7 +110,7 @@ public sealed class LoadRun(RunOptions options)
             if (options.Subscribers > 0)
             {
                 status.Enter("starting the LiveBoard");
-                liveBoard = await ServerProcess.StartAsync("liveboard", BuildOutput.LiveBoardDll, Loopback.Url(Loopback.FreePort()),
+                liveBoard = await ServerProcess.StartAsync("liveboard", BuildOutput.LiveBoardDll, Loopback.Url(FreePorts.Next()),
                     [$"--TopOfHeart:Orleans:GatewayPort={gatewayPort}", "--Logging:LogLevel:Default=Warning"],
                     Path.Combine(logsDir, $"{report.Scenario}-{stamp}-liveboard.log"), TimeSpan.FromSeconds(120), options.Bound + TimeSpan.FromMinutes(1));
                 sampler.Watch("liveboard", liveBoard.Pid);

@@ -1,29 +1,13 @@
 using System.Net;
-using System.Net.Sockets;
 
 namespace TopOfHeart.LoadTests.Run;
 
-/// <summary>Every run targets this machine only: servers on 127.0.0.1, a database on loopback or a local socket.</summary>
+/// <summary>
+/// Every run targets this machine only: servers on 127.0.0.1, a database on loopback or a local socket. Free ports come
+/// from the tests' own <see cref="TopOfHeart.Testing.FreePorts"/>.
+/// </summary>
 public static class Loopback
 {
-    private static readonly HashSet<int> Handed = [];
-
-    /// <summary>A free port on 127.0.0.1, never handed twice in this process.</summary>
-    public static int FreePort()
-    {
-        lock (Handed)
-        {
-            while (true)
-            {
-                using var listener = new TcpListener(IPAddress.Loopback, 0);
-                listener.Start();
-                var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-                listener.Stop();
-                if (Handed.Add(port)) return port;
-            }
-        }
-    }
-
     public static Uri Url(int port) => new($"http://127.0.0.1:{port}");
 
     public static void RequireLoopback(Uri url)

@@ -8,12 +8,33 @@ namespace TopOfHeart.LiveBoard.Feed;
 /// <summary>
 /// This LiveBoard's observer in the cluster: each silo hands it batches of alert changes, and it passes them to
 /// the SignalR groups they concern (the whole floor and the alert's department). The silo's call returns at once;
-/// slow browsers never hold up the cluster.
+/// slow browsers never hold up the cluster, nor each other.
 /// </summary>
-public sealed partial class AlertFanOut(IHubContext<BoardHub> hub, ILogger<AlertFanOut> logger) : BackgroundService, IBoardObserver
+/// <remarks>
+/// Every change is sent in the order it came, each as one SignalR send to its two groups (the message is serialized
+/// once for both), without waiting for the previous send to reach every board: <see cref="OutstandingSends"/>. Each
+/// board therefore sees an alert's raise before its updates, and a board that reads slowly only falls behind itself.
+/// </remarks>
+public sealed partial class AlertFanOut : BackgroundService, IBoardObserver
 {
-    private readonly Channel<AlertChange[]> _batches = Channel.CreateBounded<AlertChange[]>(
-        new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+    /// <summary>Changes sent to a board that has not yet taken them, past which the feed waits for the oldest.</summary>
+    public const int MaxUnfinishedSends = 10_000;
+
+    private readonly IHubContext<BoardHub> _hub;
+    private readonly ILogger<AlertFanOut> _logger;
+    private readonly Channel<AlertChange[]> _batches;
+    private readonly OutstandingSends _sends;
+    private long _droppedBatches;
+
+    public AlertFanOut(IHubContext<BoardHub> hub, ILogger<AlertFanOut> logger)
+    {
+        _hub = hub;
+        _logger = logger;
+        _batches = Channel.CreateBounded<AlertChange[]>(
+            new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
+            dropped => OnDropped(dropped.Length));
+        _sends = new OutstandingSends(MaxUnfinishedSends, ex => LogSendFailed(_logger, ex.Message));
+    }
 
     public Task OnAlerts(AlertChange[] changes)
     {
@@ -29,7 +50,7 @@ public sealed partial class AlertFanOut(IHubContext<BoardHub> hub, ILogger<Alert
             {
                 foreach (var change in batch)
                 {
-                    await SendAsync(change, stoppingToken);
+                    await _sends.AddAsync(Send(change, stoppingToken));
                 }
             }
         }
@@ -39,22 +60,33 @@ public sealed partial class AlertFanOut(IHubContext<BoardHub> hub, ILogger<Alert
         }
     }
 
-    private async Task SendAsync(AlertChange change, CancellationToken cancellation)
+    private Task Send(AlertChange change, CancellationToken cancellation)
     {
         var alert = change.Alert;
         try
         {
             // Each connection is in exactly one of these groups, so it gets the change once.
-            await hub.Clients
+            return _hub.Clients
                 .Groups(BoardGroups.Floor, BoardGroups.For(alert.Department))
                 .SendAsync(change.Raised ? BoardMessages.AlertRaised : BoardMessages.AlertUpdated, alert, cancellation);
         }
         catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
         {
-            LogSendFailed(logger, alert.AlertId, ex.GetBaseException().Message);
+            LogSendFailed(_logger, ex.GetBaseException().Message);
+            return Task.CompletedTask;
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not pass alert {AlertId} to the boards: {Reason}")]
-    private static partial void LogSendFailed(ILogger logger, string alertId, string reason);
+    private void OnDropped(int changes)
+    {
+        // Only when the boards are thousands of batches behind; say so, now and then.
+        var dropped = Interlocked.Increment(ref _droppedBatches);
+        if (dropped == 1 || dropped % 1_000 == 0) LogDropped(_logger, dropped, changes);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not pass an alert change to the boards: {Reason}")]
+    private static partial void LogSendFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The boards are far behind: {Batches} batches of alert changes dropped so far (the last had {Changes}); boards catch up when they reconnect")]
+    private static partial void LogDropped(ILogger logger, long batches, int changes);
 }

@@ -3,11 +3,12 @@ using System.Net.Sockets;
 
 namespace TopOfHeart.Testing;
 
-/// <summary>Loopback ports nobody is listening on, for silos and web hosts started by tests.</summary>
+/// <summary>Loopback ports nobody is listening on, for silos and web hosts started by tests and load runs.</summary>
 public static class FreePorts
 {
     private static readonly HashSet<int> Handed = [];
 
+    /// <summary>A free port on 127.0.0.1, never handed twice in this process.</summary>
     public static int Next()
     {
         lock (Handed)

@@ -1,0 +1,127 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Logging.Abstractions;
+using TopOfHeart.Contracts.Alerts;
+using TopOfHeart.Contracts.Grains;
+using TopOfHeart.LiveBoard.Feed;
+using TopOfHeart.LiveBoard.Hubs;
+
+namespace TopOfHeart.LiveBoard.Tests;
+
+/// <summary>A board that reads slowly holds up nobody but itself, and every board still gets each alert's changes in order.</summary>
+public sealed class AlertFanOutTests
+{
+    [Fact]
+    public async Task A_send_that_never_finishes_does_not_hold_up_the_next_changes()
+    {
+        var hub = new RecordingHub { Stuck = 1 };
+        using var fanOut = new AlertFanOut(hub, NullLogger<AlertFanOut>.Instance);
+        await fanOut.StartAsync(CancellationToken.None);
+
+        await fanOut.OnAlerts([new AlertChange(NewAlert("a-1", "Billing"), Raised: true)]);
+        await fanOut.OnAlerts([new AlertChange(NewAlert("a-2", "Sales"), Raised: true), new AlertChange(NewAlert("a-1", "Billing") with { Status = AlertStatus.Acknowledged }, Raised: false)]);
+
+        await hub.WaitForAsync(3);
+        Assert.Equal(
+            ["alertRaised a-1 floor,department:Billing", "alertRaised a-2 floor,department:Sales", "alertUpdated a-1 floor,department:Billing"],
+            hub.Sent);
+        await fanOut.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Unfinished_sends_wait_only_past_the_limit_and_failures_are_reported()
+    {
+        var failures = new List<Exception>();
+        var sends = new OutstandingSends(2, failures.Add);
+        var first = new TaskCompletionSource();
+        var second = new TaskCompletionSource();
+
+        Assert.True(sends.AddAsync(first.Task).IsCompleted);
+        Assert.True(sends.AddAsync(second.Task).IsCompleted);
+        var third = sends.AddAsync(new TaskCompletionSource().Task);
+        Assert.False(third.IsCompleted);
+
+        first.SetException(new InvalidOperationException("gone"));
+        await third;
+        Assert.Equal("gone", Assert.Single(failures).Message);
+        Assert.Equal(2, sends.Count);
+
+        second.SetResult();
+        Assert.True(sends.AddAsync(Task.CompletedTask).IsCompleted);
+        Assert.Equal(1, sends.Count);
+    }
+
+    private static Alert NewAlert(string id, string department) => new()
+    {
+        AlertId = id,
+        Kind = AlertKind.DroppedBaton,
+        Severity = Severity.High,
+        CaseId = "case-1",
+        CustomerId = "c-1",
+        Department = department,
+        TriggerEventId = "ev-1",
+        Message = "test",
+    };
+
+    /// <summary>Records each send; the first <see cref="Stuck"/> of them never finish (a board that stopped reading).</summary>
+    private sealed class RecordingHub : IHubContext<BoardHub>, IHubClients
+    {
+        private readonly Lock _lock = new();
+        private readonly List<string> _sent = [];
+        private readonly SemaphoreSlim _signal = new(0);
+
+        public int Stuck { get; init; }
+
+        public IReadOnlyList<string> Sent
+        {
+            get
+            {
+                lock (_lock) return [.. _sent];
+            }
+        }
+
+        IHubClients IHubContext<BoardHub>.Clients => this;
+
+        IGroupManager IHubContext<BoardHub>.Groups => throw new NotSupportedException();
+
+        public IClientProxy Groups(IReadOnlyList<string> groupNames) => new Proxy(this, string.Join(',', groupNames));
+
+        public async Task WaitForAsync(int count)
+        {
+            while (Sent.Count < count) Assert.True(await _signal.WaitAsync(TimeSpan.FromSeconds(10)), $"only {Sent.Count} of {count} sends");
+        }
+
+        private Task Record(string method, object?[] args, string groups)
+        {
+            int count;
+            lock (_lock)
+            {
+                _sent.Add($"{method} {((Alert)args[0]!).AlertId} {groups}");
+                count = _sent.Count;
+            }
+
+            _signal.Release();
+            return count <= Stuck ? new TaskCompletionSource().Task : Task.CompletedTask;
+        }
+
+        public IClientProxy All => throw new NotSupportedException();
+
+        public IClientProxy AllExcept(IReadOnlyList<string> excludedConnectionIds) => throw new NotSupportedException();
+
+        public IClientProxy Client(string connectionId) => throw new NotSupportedException();
+
+        IClientProxy IHubClients<IClientProxy>.Clients(IReadOnlyList<string> connectionIds) => throw new NotSupportedException();
+
+        public IClientProxy Group(string groupName) => throw new NotSupportedException();
+
+        public IClientProxy GroupExcept(string groupName, IReadOnlyList<string> excludedConnectionIds) => throw new NotSupportedException();
+
+        public IClientProxy User(string userId) => throw new NotSupportedException();
+
+        public IClientProxy Users(IReadOnlyList<string> userIds) => throw new NotSupportedException();
+
+        private sealed class Proxy(RecordingHub hub, string groups) : IClientProxy
+        {
+            public Task SendCoreAsync(string method, object?[] args, CancellationToken cancellationToken = default) => hub.Record(method, args, groups);
+        }
+    }
+}
