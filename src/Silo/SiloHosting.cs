@@ -29,7 +29,9 @@ public static class SiloHosting
             // How fast a dead silo is noticed (checked by SettingsReader).
             silo.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection(MembershipSettings.Section));
 
-            if (settings.NeedsPostgres) silo.AddPostgresSchema(settings.ConnectionString!);
+            // Orleans' providers share one bounded pool (their connection string), apart from the event log's own.
+            var orleansDatabase = settings.OrleansConnectionString;
+            if (settings.NeedsPostgres) silo.AddPostgresSchema(orleansDatabase!);
 
             if (settings.Clustering == ClusteringKind.Localhost)
             {
@@ -37,7 +39,7 @@ public static class SiloHosting
             }
             else
             {
-                silo.UsePostgresClustering(settings.ConnectionString!);
+                silo.UsePostgresClustering(orleansDatabase!);
                 silo.Configure<EndpointOptions>(o =>
                 {
                     o.SiloPort = settings.SiloPort;
@@ -52,8 +54,8 @@ public static class SiloHosting
             silo.AddInProcessGrainStorage(StorageNames.RebuiltProvider);
             if (settings.Storage == StorageKind.Postgres)
             {
-                silo.AddPostgresGrainStorage(StorageNames.Provider, settings.ConnectionString!);
-                silo.UsePostgresReminders(settings.ConnectionString!);
+                silo.AddPostgresGrainStorage(StorageNames.Provider, orleansDatabase!);
+                silo.UsePostgresReminders(orleansDatabase!);
             }
             else
             {
@@ -65,7 +67,7 @@ public static class SiloHosting
         var services = builder.Services;
         if (settings.Storage == StorageKind.Postgres)
         {
-            services.AddSingleton(_ => NpgsqlDataSource.Create(settings.ConnectionString!));
+            services.AddSingleton(_ => PostgresEventStore.CreateDataSource(settings.ConnectionString!, settings.PostgresPool.MaxConnections));
             services.AddSingleton<PostgresEventStore>();
             services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<PostgresEventStore>());
             services.AddSingleton<IAlertStore, PostgresAlertStore>();

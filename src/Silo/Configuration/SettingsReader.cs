@@ -57,6 +57,9 @@ public static class SettingsReader
         problems.AddRange(recovery?.Validate() ?? []);
         problems.AddRange(MembershipSettings.Validate(configuration));
 
+        var pool = Bind<PostgresPoolSettings>(configuration, PostgresPoolSettings.Section, problems);
+        problems.AddRange(pool?.Validate() ?? []);
+
         var ingest = Bind<Ingestion.IngestSettings>(configuration, Ingestion.IngestSettings.Section, problems);
         problems.AddRange(ingest?.Validate() ?? []);
 
@@ -74,6 +77,7 @@ public static class SettingsReader
             GatewayPort = gatewayPort,
             AdvertisedAddress = advertised,
             Keys = keys,
+            PostgresPool = pool ?? new PostgresPoolSettings(),
         }, problems);
     }
 

@@ -33,5 +33,11 @@ public sealed class TopOfHeartSettings
 
     public IReadOnlyList<TopOfHeart.Contracts.Access.AccessKey> Keys { get; init; } = [];
 
+    public PostgresPoolSettings PostgresPool { get; init; } = new();
+
+    /// <summary>The connection string for Orleans' ADO.NET providers, its pool bounded (see <see cref="PostgresPoolSettings"/>).</summary>
+    public string? OrleansConnectionString =>
+        ConnectionString is null ? null : PostgresPoolSettings.Bounded(ConnectionString, PostgresPool.OrleansMaxConnections);
+
     public bool NeedsPostgres => Storage == StorageKind.Postgres || Clustering == ClusteringKind.Postgres;
 }
