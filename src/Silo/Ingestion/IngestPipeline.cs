@@ -85,36 +85,31 @@ public sealed partial class IngestPipeline(
         }
 
         // Durable from here: whatever happens below, the answer is "accepted" and the sweep finishes the job.
-        // The batch is marked applied once the feed has also delivered it (in the background: the client need not wait).
-        var taken = fresh.Count == 0 ? null : await RouteAsync(fresh, logDecides: true, cancellationToken);
-        if (taken is null || !taken.Status.Contains(EventStatus.Failed))
+        // Marked applied once every case (and customer of a caseless event) has the events. What the feed still carries
+        // to customers, employees and touchpoints goes out within its period; a customer rebuilds from the log anyway.
+        if (await ApplyToGrainsAsync(fresh, cancellationToken, waitForFeed: false))
         {
-            _ = MarkAppliedAsync(appended.BatchId, taken?.Delivered ?? Task.CompletedTask);
+            try
+            {
+                await store.MarkAppliedAsync(appended.BatchId, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogMarkFailed(logger, appended.BatchId, ex);
+            }
         }
 
         return outcome;
     }
 
-    private async Task MarkAppliedAsync(long batchId, Task delivered)
-    {
-        try
-        {
-            await delivered;
-            await store.MarkAppliedAsync(batchId, CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogMarkFailed(logger, batchId, ex);
-        }
-    }
-
-    /// <summary>Applies logged events to the grains (again); true when every case and customer took them, and the feed delivered them.</summary>
-    public async Task<bool> ApplyToGrainsAsync(IReadOnlyList<TouchpointEvent> events, CancellationToken cancellationToken)
+    /// <summary>Applies logged events to the grains (again); true when every case and customer took them.</summary>
+    /// <param name="waitForFeed">Also wait until the entity feed has delivered them (the recovery sweep does).</param>
+    public async Task<bool> ApplyToGrainsAsync(IReadOnlyList<TouchpointEvent> events, CancellationToken cancellationToken, bool waitForFeed = true)
     {
         if (events.Count == 0) return true;
         var routed = await RouteAsync(events, logDecides: true, cancellationToken);
         if (routed.Status.Contains(EventStatus.Failed)) return false;
-        await routed.Delivered;
+        if (waitForFeed) await routed.Delivered;
         return true;
     }
 
