@@ -168,8 +168,8 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
                 .Select(g => GrainFactory.GetGrain<IAlertBookGrain>(g.Key).Raise(g.ToArray())));
             _unsentAlerts.Clear();
             await Task.WhenAll(_unsentResolutions
-                .GroupBy(AlertBooks.PartitionOf)
-                .Select(g => GrainFactory.GetGrain<IAlertBookGrain>(g.Key).AutoResolve(g.ToArray(), AlertVocabulary.LatePickup)));
+                .GroupBy(id => (Book: AlertBooks.PartitionOf(id), Resolution: _relay.ResolutionOf(id)))
+                .Select(g => GrainFactory.GetGrain<IAlertBookGrain>(g.Key.Book).AutoResolve(g.ToArray(), g.Key.Resolution)));
             _unsentResolutions.Clear();
             MarkDirty();
         }
