@@ -31,6 +31,7 @@ public sealed class CaseState
 public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
 {
     private readonly IEventStore _eventLog;
+    private readonly IAlertStore _alertStore;
     private readonly DetectionSettings _detection;
     private readonly TimeProvider _clock;
     private readonly FigureAggregator _figures;
@@ -46,6 +47,7 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
     public CaseGrain(
         [PersistentState(StorageNames.Case, StorageNames.RebuiltProvider)] IPersistentState<CaseState> store,
         IEventStore eventLog,
+        IAlertStore alertStore,
         IOptions<SnapshotSettings> snapshots,
         IOptions<DetectionSettings> detection,
         TimeProvider clock,
@@ -54,6 +56,7 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
         : base(store, snapshots)
     {
         _eventLog = eventLog;
+        _alertStore = alertStore;
         _detection = detection.Value;
         _clock = clock;
         _figures = figures;
@@ -68,9 +71,13 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
         var effects = new RelayEffects();
         if (_eventLog.IsDurable)
         {
-            // The log is the case: replaying it raises nothing twice, because books keep every alert id they ever raised.
-            var events = await _eventLog.ReadCaseAsync(caseId, cancellationToken);
-            _relay = CaseRelay.Restore(caseId, _detection, events, [], [], _clock.GetUtcNow(), effects);
+            // The log is the case. The ids it raised matter to the fold too: a drop that fired on the server clock before
+            // an accept reported late stays a drop (books would refuse a second raise anyway).
+            var reading = _eventLog.ReadCaseAsync(caseId, cancellationToken);
+            var alerting = _alertStore.ReadCaseAlertIdsAsync(caseId, cancellationToken);
+            await Task.WhenAll(reading, alerting);
+            var (events, alerts) = (await reading, await alerting);
+            _relay = CaseRelay.Restore(caseId, _detection, events, alerts.Raised, alerts.Resolved, _clock.GetUtcNow(), effects);
         }
         else if (HasStoredState)
         {
