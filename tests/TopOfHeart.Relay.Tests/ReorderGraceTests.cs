@@ -148,6 +148,21 @@ public sealed class ReorderGraceTests
     }
 
     [Fact]
+    public void Holding_a_chase_asks_for_a_wake_up_at_the_end_of_its_grace_and_raising_one_does_not()
+    {
+        var probe = RelayProbe.WithBatonInFlight();
+
+        var held = probe.ApplyAt(Min(2), Contact("call", Min(2)), Contact("call2", Min(2.1)));
+        var released = probe.Check(Min(2) + probe.Grace);
+        var restored = new RelayEffects();
+        CaseRelay.Restore(CaseId, probe.Settings, probe.Relay.Events, probe.Relay.RaisedAlertIds, [], Min(2.2), restored);
+
+        Assert.Equal(Min(2) + probe.Grace, held.HeldUntil);
+        Assert.Null(released.HeldUntil);
+        Assert.Null(restored.HeldUntil); // both chases raised: nothing left to hold
+    }
+
+    [Fact]
     public void A_zero_grace_raises_the_chase_at_once()
     {
         var probe = RelayProbe.WithBatonInFlight(new DetectionSettings { ReorderGrace = TimeSpan.Zero });

@@ -145,6 +145,8 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
     /// <summary>After any change: passed deadlines fire, figures move, alerts go out, the next deadline is armed.</summary>
     private async Task SettleAsync(RelayEffects effects)
     {
+        // Before the ingest answers 202: a held chase survives the death of this silo as a wake-up in the store.
+        if (effects.HeldUntil is { } heldUntil) await _alertStore.WakeCaseAtAsync(this.GetPrimaryKeyString(), heldUntil, CancellationToken.None);
         _relay.CheckDeadlines(_clock.GetUtcNow(), effects);
 
         var after = _relay.Contribution();

@@ -367,8 +367,14 @@ public sealed class CaseRelay
         }
 
         var chase = new HeldChase(id, e, leg, entry.ArrivedAt + _settings.ReorderGrace);
-        if (_raised.Contains(id) || chase.Until <= _now) RaiseChase(chase);
-        else _state.HeldChases.Add(chase);
+        if (_raised.Contains(id) || chase.Until <= _now)
+        {
+            RaiseChase(chase);
+            return;
+        }
+
+        _state.HeldChases.Add(chase);
+        if (_effects is { } effects && (effects.HeldUntil is null || chase.Until > effects.HeldUntil)) effects.HeldUntil = chase.Until;
     }
 
     /// <summary>Raises the held chases whose reorder grace has passed by <paramref name="now"/>: no earlier accept came in.</summary>
@@ -729,6 +735,9 @@ public sealed class RelayEffects
     /// <summary>Event id of an accept → how long its baton waited.</summary>
     public Dictionary<string, TimeSpan> TimesToAccept { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The latest end of the reorder grace of a chase this call held: the case must be woken then, whatever happens to its host.</summary>
+    public DateTimeOffset? HeldUntil { get; set; }
+
     public bool IsEmpty => Raised.Count == 0 && Resolved.Count == 0;
 
     public void Clear()
@@ -736,5 +745,6 @@ public sealed class RelayEffects
         Raised.Clear();
         Resolved.Clear();
         TimesToAccept.Clear();
+        HeldUntil = null;
     }
 }

@@ -21,6 +21,12 @@ public interface IAlertStore
 
     /// <summary>The ids of one case's stored alerts, across every book: what a case rebuilt from the event log had raised.</summary>
     Task<CaseAlertIds> ReadCaseAlertIdsAsync(string caseId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A chase held for the reorder grace lives in its case's memory only: a deadline wake-up at <paramref name="until"/>
+    /// brings the case back on a live silo (where it holds the chase again and raises it) if its silo dies first.
+    /// </summary>
+    Task WakeCaseAtAsync(string caseId, DateTimeOffset until, CancellationToken cancellationToken);
 }
 
 /// <param name="Raised">Every stored alert of the case.</param>
@@ -45,4 +51,6 @@ public sealed class NoAlertStore : IAlertStore
 
     public Task<CaseAlertIds> ReadCaseAlertIdsAsync(string caseId, CancellationToken cancellationToken) =>
         Task.FromResult(CaseAlertIds.None);
+
+    public Task WakeCaseAtAsync(string caseId, DateTimeOffset until, CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -75,6 +75,14 @@ public sealed class PostgresAlertStore(NpgsqlDataSource database) : IAlertStore
         return new CaseAlertIds(raised, resolved);
     }
 
+    public async Task WakeCaseAtAsync(string caseId, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("INSERT INTO toh_wakeup (case_id, due_at) VALUES (@case, @due) ON CONFLICT DO NOTHING");
+        command.Parameters.AddWithValue("case", caseId);
+        command.Parameters.AddWithValue("due", until.UtcDateTime);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async Task ForgetAsync(int book, IReadOnlyList<string> alertIds, CancellationToken cancellationToken)
     {
         if (alertIds.Count == 0) return;
