@@ -33,7 +33,8 @@ public sealed record DetectionResult(
     int ForeignAlerts,
     BoardCheck? Boards,
     IReadOnlyList<string> GeneratorSelfCheck,
-    int LatePickupFalse)
+    int LatePickupFalse,
+    int WithdrawnFalse = 0)
 {
     public bool Perfect => Expected == Matched && Observed == Matched && (Boards is null || (Boards.Missing == 0 && Boards.Duplicates == 0 && Boards.Unexpected == 0))
         && GeneratorSelfCheck.Count == 0;
@@ -86,6 +87,9 @@ public static class DetectionCheck
 
         var latePickups = observed.Count(o => !expected.ContainsKey(o.Key) && o.Value == nameof(AlertKind.DroppedBaton)
             && resolutions.GetValueOrDefault(o.Key) == AlertVocabulary.LatePickup);
+        // Likewise a CustomerChasing the silo withdrew: the accept that preceded the contact arrived after the reorder grace.
+        var withdrawn = observed.Count(o => !expected.ContainsKey(o.Key) && o.Value == nameof(AlertKind.CustomerChasing)
+            && resolutions.GetValueOrDefault(o.Key) == AlertVocabulary.Withdrawn);
         var rows = Enum.GetNames<AlertKind>().Select(kind =>
         {
             var exp = expected.Values.Count(e => e.Kind.ToString() == kind);
@@ -109,7 +113,8 @@ public static class DetectionCheck
             census.Foreign,
             boards is null ? null : CheckBoards(expected, boards, census.CasePrefix),
             oracle.SelfCheckFailures,
-            latePickups);
+            latePickups,
+            withdrawn);
     }
 
     private static BoardCheck CheckBoards(IReadOnlyDictionary<string, ExpectedAlert> expected, BoardSubscribers boards, string casePrefix)

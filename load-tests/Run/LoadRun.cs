@@ -36,6 +36,7 @@ public sealed class LoadRun(RunOptions options)
             StallTimeout = options.StallTimeout,
             MaxHops = options.MaxHops,
             SentimentDrop = options.SentimentDrop,
+            ReorderGrace = options.ReorderGrace,
         };
         var departments = FloorRoster.Default.Departments.Select(d => d.Name).ToList();
         var report = new RunReport
@@ -95,6 +96,7 @@ public sealed class LoadRun(RunOptions options)
             $"--TopOfHeart:Detection:StallTimeout={detection.StallTimeout:c}",
             $"--TopOfHeart:Detection:MaxHops={detection.MaxHops}",
             string.Create(CultureInfo.InvariantCulture, $"--TopOfHeart:Detection:SentimentDrop={detection.SentimentDrop}"),
+            $"--TopOfHeart:Detection:ReorderGrace={detection.ReorderGrace:c}",
             "--Logging:LogLevel:Default=Warning",
         };
         if (options.ConnectionString is { } cs) siloArgs.Add($"--ConnectionStrings:TopOfHeart={cs}");
@@ -423,7 +425,8 @@ public sealed class LoadRun(RunOptions options)
         if (detection.Precision < 1)
         {
             report.Problems.Add($"Precision {detection.Precision:P2}: {detection.Observed - detection.Matched} false alerts, e.g. {string.Join(", ", detection.FalseExamples.Take(3))}." +
-                (detection.LatePickupFalse > 0 ? $" {detection.LatePickupFalse} of them are DroppedBaton alerts the silo resolved as a late pickup: the accept was sent within the SLA but reached the silo after the deadline." : ""));
+                (detection.LatePickupFalse > 0 ? $" {detection.LatePickupFalse} of them are DroppedBaton alerts the silo resolved as a late pickup: the accept was sent within the SLA but reached the silo after the deadline." : "") +
+                (detection.WithdrawnFalse > 0 ? $" {detection.WithdrawnFalse} of them are CustomerChasing alerts the silo withdrew: the accept before the contact reached the silo after the reorder grace." : ""));
         }
         if (detection.Boards is { } b && (b.Missing > 0 || b.Duplicates > 0 || b.Unexpected > 0))
             report.Problems.Add($"Boards: {b.Missing} deliveries missing, {b.Duplicates} duplicated, {b.Unexpected} unexpected.");
@@ -519,6 +522,7 @@ public sealed class LoadRun(RunOptions options)
             ["stallTimeout"] = o.StallTimeout.ToString("c", inv),
             ["maxHops"] = o.MaxHops.ToString(inv),
             ["sentimentDrop"] = o.SentimentDrop.ToString(inv),
+            ["reorderGrace"] = o.ReorderGrace.ToString("c", inv),
             ["timerLead"] = o.TimerLead.ToString("c", inv),
             ["resolveShare"] = o.ResolveShare.ToString(inv),
             ["seed"] = o.Seed.ToString(inv),

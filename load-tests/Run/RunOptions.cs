@@ -1,4 +1,5 @@
 using System.Globalization;
+using TopOfHeart.Grains.Relay;
 
 namespace TopOfHeart.LoadTests.Run;
 
@@ -69,6 +70,9 @@ public sealed class RunOptions
 
     public double SentimentDrop { get; set; } = 0.4;
 
+    /// <summary>How long the silo holds a chase for an accept overtaken in transit (the product's default unless given).</summary>
+    public TimeSpan ReorderGrace { get; set; } = new DetectionSettings().ReorderGrace;
+
     /// <summary>How long after a timer failure is sent its deadline passes (the story is backdated).</summary>
     public TimeSpan TimerLead { get; set; } = TimeSpan.FromSeconds(3);
 
@@ -116,6 +120,7 @@ public sealed class RunOptions
           --warmup N                seconds of light traffic before the measured load (default 10)
           --ramp-start N --ramp-factor X --step-seconds N --p99-limit-ms N   (a step lost on latency alone is run once more)
           --sla hh:mm:ss --stall hh:mm:ss --max-hops N --sentiment-drop X   detection settings (given to the silo too)
+          --reorder-grace hh:mm:ss  how long a chase waits for an accept overtaken in transit (default 00:00:02; 0 raises at once)
           --timer-lead hh:mm:ss     a planted timer failure fires this long after it is sent (default 00:00:03)
           --storage memory|postgres --connection "<npgsql connection string to a loopback server>"
           --unordered               let a case's next event go out before its previous one was answered (concurrent senders)
@@ -166,6 +171,7 @@ public sealed class RunOptions
                 case "--stall": o.StallTimeout = Span(arg, Value()); break;
                 case "--max-hops": o.MaxHops = PositiveInt(arg, Value()); break;
                 case "--sentiment-drop": o.SentimentDrop = PositiveDouble(arg, Value()); break;
+                case "--reorder-grace": o.ReorderGrace = Grace(arg, Value()); break;
                 case "--timer-lead": o.TimerLead = Span(arg, Value()); break;
                 case "--storage": o.Storage = ParseStorage(Value()); break;
                 case "--connection": o.ConnectionString = Value(); break;
@@ -260,6 +266,11 @@ public sealed class RunOptions
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && double.IsFinite(v)
             ? v
             : throw new ArgumentException($"{name} must be a positive number (got '{text}').");
+
+    private static TimeSpan Grace(string name, string text) =>
+        TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var v) && v >= TimeSpan.Zero && v <= DetectionSettings.MaxReorderGrace
+            ? v
+            : throw new ArgumentException($"{name} must be a time span from 00:00:00 to {DetectionSettings.MaxReorderGrace:c} (got '{text}').");
 
     private static TimeSpan Span(string name, string text) =>
         TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var v) && v > TimeSpan.Zero

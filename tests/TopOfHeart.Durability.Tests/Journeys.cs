@@ -156,8 +156,9 @@ public sealed class Prediction
     public IReadOnlyDictionary<string, CaseRelay> RebuiltCases { get; }
 
     /// <summary>
-    /// Cases whose rebuilt view lists fewer alerts than their live one: a deadline that fired on the server clock
-    /// between two requests, before an accept that occurred in time but arrived later, is not derived again by a replay.
+    /// Cases whose rebuilt view lists other alerts than their live one. None since a rebuild reads the raised ids: a
+    /// deadline that fired on the server clock between two requests, before an accept that occurred in time but arrived
+    /// later, could not be derived again by a replay of the events alone.
     /// </summary>
     public IEnumerable<string> CasesWhoseRebuildForgetsAnAlert =>
         Cases.Where(kv => !kv.Value.ToView().AlertIds.ToHashSet().SetEquals(RebuiltCases[kv.Key].ToView().AlertIds)).Select(kv => kv.Key);
@@ -192,11 +193,16 @@ public sealed class Prediction
             foreach (var relay in touched) relay.CheckDeadlines(now, effects);
         }
 
+        // Chases wait out the reorder grace before they are raised; a test that predicts alerts waits for them too.
+        var settled = now + settings.ReorderGrace;
+        foreach (var relay in cases.Values) relay.CheckDeadlines(settled, effects);
+
+        // A rebuilt case reads the ids it raised from toh_alert: a drop that fired before an accept reported late stays a drop.
         var rebuilt = new Dictionary<string, CaseRelay>(StringComparer.Ordinal);
         foreach (var (caseId, relay) in cases)
         {
-            rebuilt[caseId] = CaseRelay.Restore(caseId, settings, relay.Events, [], [], now, effects);
-            rebuilt[caseId].CheckDeadlines(now, effects);
+            rebuilt[caseId] = CaseRelay.Restore(caseId, settings, relay.Events, relay.RaisedAlertIds, relay.AutoResolvedAlertIds, now, effects);
+            rebuilt[caseId].CheckDeadlines(settled, effects);
         }
 
         return new Prediction(cases, rebuilt, customers.ToDictionary(kv => kv.Key, kv => kv.Value.Count, StringComparer.Ordinal));

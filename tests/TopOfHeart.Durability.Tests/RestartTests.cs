@@ -38,6 +38,8 @@ public sealed class RestartTests(PostgresServer server, ITestOutputHelper output
             .ToList();
         await Api.PostAsync(silo, caseless);
         events.AddRange(caseless);
+        // Their chases wait out the reorder grace before they are raised: capture the state after that.
+        await Task.Delay(cluster.Detection.ReorderGrace + TimeSpan.FromSeconds(1));
         await ActOnAlertsAsync(silo, prediction);
         await FiguresSettleAsync(silo, events.Count);
 

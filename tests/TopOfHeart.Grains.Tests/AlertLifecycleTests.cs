@@ -70,7 +70,8 @@ public sealed class AlertLifecycleTests(RelayCluster relay) : IClassFixture<Rela
         var contact = s.Contact(relay.Now);
         await relay.IngestAsync(contact);
         var chasingId = s.AlertId(AlertKind.CustomerChasing, contact);
-        Assert.Equal(AlertStatus.Open, (await relay.AlertAsync(chasingId))!.Status);
+        relay.PassReorderGrace();
+        Assert.Equal(AlertStatus.Open, (await relay.EventuallyAlertAsync(chasingId)).Status);
         await relay.Grains.BookFor(chasingId).Acknowledge(chasingId, "supervisor-ann");
 
         relay.Clock.Advance(TimeSpan.FromSeconds(10));
@@ -177,6 +178,8 @@ public sealed class AlertLifecycleTests(RelayCluster relay) : IClassFixture<Rela
         };
         await relay.IngestAsync(events);
         var raised = new[] { s.AlertId(AlertKind.HandoffRejected, reject), s.AlertId(AlertKind.CustomerChasing, contact) };
+        relay.PassReorderGrace();
+        await relay.EventuallyAlertAsync(raised[1]);
         foreach (var id in raised) Assert.Equal(1, relay.Feed.TimesRaised(id));
 
         var replay = await relay.IngestAsync(events.Reverse().ToArray());

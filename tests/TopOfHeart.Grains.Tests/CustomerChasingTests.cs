@@ -31,10 +31,9 @@ public sealed class CustomerChasingTests(RelayCluster relay) : IClassFixture<Rel
         var outcome = await relay.IngestAsync(contact);
 
         Assert.Equal(EventStatus.Accepted, outcome.Status[0]);
-        var toBilling = await relay.AlertAsync(inFlightToBilling.AlertId(AlertKind.CustomerChasing, contact));
-        var toSupport = await relay.AlertAsync(inFlightToSupport.AlertId(AlertKind.CustomerChasing, contact));
-        Assert.NotNull(toBilling);
-        Assert.NotNull(toSupport);
+        relay.PassReorderGrace();
+        var toBilling = await relay.EventuallyAlertAsync(inFlightToBilling.AlertId(AlertKind.CustomerChasing, contact));
+        var toSupport = await relay.EventuallyAlertAsync(inFlightToSupport.AlertId(AlertKind.CustomerChasing, contact));
         Assert.Equal((AlertKind.CustomerChasing, Severity.Critical, "Billing", customer, contact.EventId),
             (toBilling.Kind, toBilling.Severity, toBilling.Department, toBilling.CustomerId, toBilling.TriggerEventId));
         Assert.Equal("Support", toSupport.Department);
@@ -56,8 +55,11 @@ public sealed class CustomerChasingTests(RelayCluster relay) : IClassFixture<Rel
         await relay.IngestAsync(s.Opened(t0, "Sales"), s.Request(t0, "Sales", "Billing"));
         var contact = s.ContactWithoutCase(relay.Now);
         await relay.IngestAsync(contact);
+        relay.PassReorderGrace();
+        await relay.EventuallyAlertAsync(s.AlertId(AlertKind.CustomerChasing, contact));
 
         var again = await relay.IngestAsync(contact);
+        relay.PassReorderGrace();
 
         Assert.Equal(EventStatus.Duplicate, again.Status[0]);
         Assert.Equal(1, relay.Feed.TimesRaised(s.AlertId(AlertKind.CustomerChasing, contact)));
@@ -76,8 +78,56 @@ public sealed class CustomerChasingTests(RelayCluster relay) : IClassFixture<Rel
 
         var contact = named.Contact(relay.Now);
         await relay.IngestAsync(contact);
+        relay.PassReorderGrace();
 
-        Assert.NotNull(await relay.AlertAsync(named.AlertId(AlertKind.CustomerChasing, contact)));
+        await relay.EventuallyAlertAsync(named.AlertId(AlertKind.CustomerChasing, contact));
         Assert.Empty(await relay.AlertsOfCaseAsync(other.CaseId));
+    }
+
+    [Fact]
+    public async Task An_earlier_accept_that_arrives_after_the_contact_within_the_reorder_grace_raises_no_chase()
+    {
+        var overtaken = new Script("overtaken-accept");
+        var chased = new Script("chased-control");
+        var t0 = relay.Now - TimeSpan.FromSeconds(30);
+        await relay.IngestAsync(
+            overtaken.Opened(t0, "Sales"), overtaken.Request(t0, "Sales", "Billing"),
+            chased.Opened(t0, "Sales"), chased.Request(t0, "Sales", "Billing"));
+
+        // Billing accepted a second before the customer called, but the accept's request was overtaken by the call's.
+        var call = overtaken.Contact(relay.Now);
+        var accept = overtaken.Accept(relay.Now - TimeSpan.FromSeconds(1), "Billing");
+        var controlCall = chased.Contact(relay.Now);
+        await relay.IngestAsync(call, controlCall);
+        relay.Clock.Advance(relay.ReorderGrace / 2);
+        await relay.IngestAsync(accept);
+        relay.Clock.Advance(relay.ReorderGrace / 2);
+
+        // The same timer round raises the control case's chase: by then the overtaken case has had its check too.
+        await relay.EventuallyAlertAsync(chased.AlertId(AlertKind.CustomerChasing, controlCall));
+        var view = (await relay.Grains.GetGrain<ICaseGrain>(overtaken.CaseId).GetView())!;
+        Assert.Empty(view.AlertIds);
+        Assert.Empty(await relay.AlertsOfCaseAsync(overtaken.CaseId));
+        Assert.Equal(0, relay.Feed.TimesRaised(overtaken.AlertId(AlertKind.CustomerChasing, call)));
+    }
+
+    [Fact]
+    public async Task An_earlier_accept_reported_after_the_reorder_grace_withdraws_the_chase()
+    {
+        var s = new Script("withdrawn-chase");
+        var t0 = relay.Now - TimeSpan.FromSeconds(30);
+        await relay.IngestAsync(s.Opened(t0, "Sales"), s.Request(t0, "Sales", "Billing"));
+        var call = s.Contact(relay.Now);
+        await relay.IngestAsync(call);
+        relay.PassReorderGrace();
+        var chasingId = s.AlertId(AlertKind.CustomerChasing, call);
+        Assert.Equal(AlertStatus.Open, (await relay.EventuallyAlertAsync(chasingId)).Status);
+
+        relay.Clock.Advance(TimeSpan.FromSeconds(5));
+        await relay.IngestAsync(s.Accept(call.OccurredAt - TimeSpan.FromSeconds(1), "Billing"));
+
+        var alert = await relay.EventuallyAlertAsync(chasingId, a => a.Status == AlertStatus.Resolved);
+        Assert.Equal(AlertVocabulary.Withdrawn, alert.Resolution);
+        Assert.Equal(relay.Now, alert.ResolvedAt);
     }
 }

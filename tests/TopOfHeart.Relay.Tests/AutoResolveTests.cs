@@ -9,7 +9,7 @@ public sealed class AutoResolveTests
     {
         var probe = RelayProbe.WithBatonInFlight();
         probe.Check(Min(3)).Single(AlertKind.DroppedBaton);
-        probe.Apply(Contact("call1", Min(4)), Contact("call2", Min(5)));
+        probe.ApplyPastGrace(Contact("call1", Min(4)), Contact("call2", Min(5)));
 
         var effects = probe.Apply(Accept("acc", Min(6), Billing));
 
@@ -55,16 +55,19 @@ public sealed class AutoResolveTests
     }
 
     [Fact]
-    public void Accept_that_occurred_in_time_but_reached_the_server_after_the_drop_still_resolves_the_raised_alerts()
+    public void Accept_that_occurred_in_time_but_reached_the_server_after_the_drop_resolves_the_drop_and_withdraws_the_chase()
     {
         var probe = RelayProbe.WithBatonInFlight();
         probe.Check(Min(3)).Single(AlertKind.DroppedBaton);
-        probe.Apply(Contact("call", Min(4))).Single(AlertKind.CustomerChasing);
+        probe.ApplyPastGrace(Contact("call", Min(4))).Single(AlertKind.CustomerChasing);
 
         // Billing accepted at 2 min; the event is delivered at 5 min, behind the contact in arrival order.
         var effects = probe.ApplyAt(Min(5), Accept("acc", Min(2), Billing));
 
         Assert.Empty(effects.Raised);
-        effects.ResolvedExactly(Dropped, RelayProbe.IdOf(AlertKind.CustomerChasing, "call"));
+        var chase = RelayProbe.IdOf(AlertKind.CustomerChasing, "call");
+        effects.ResolvedExactly(Dropped, chase);
+        Assert.Equal(AlertVocabulary.LatePickup, probe.Relay.ResolutionOf(Dropped));
+        Assert.Equal(AlertVocabulary.Withdrawn, probe.Relay.ResolutionOf(chase));
     }
 }

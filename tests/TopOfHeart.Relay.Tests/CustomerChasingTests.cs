@@ -7,7 +7,7 @@ public sealed class CustomerChasingTests
     {
         var probe = RelayProbe.WithBatonInFlight();
 
-        var alert = probe.Apply(Contact("call", Min(2))).Single(AlertKind.CustomerChasing);
+        var alert = probe.ApplyPastGrace(Contact("call", Min(2))).Single(AlertKind.CustomerChasing);
 
         Assert.Equal("CustomerChasing:case-17:call", alert.AlertId);
         Assert.Equal(Severity.Critical, alert.Severity);
@@ -25,7 +25,7 @@ public sealed class CustomerChasingTests
         var probe = RelayProbe.WithBatonInFlight();
 
         // The customer walks back to the sender's counter.
-        var alert = probe.Apply(Interaction("walk-in", Min(2), Sales)).Single(AlertKind.CustomerChasing);
+        var alert = probe.ApplyPastGrace(Interaction("walk-in", Min(2), Sales)).Single(AlertKind.CustomerChasing);
 
         Assert.Equal("CustomerChasing:case-17:walk-in", alert.AlertId);
         Assert.Equal(Billing, alert.Department);
@@ -37,7 +37,7 @@ public sealed class CustomerChasingTests
     {
         var probe = RelayProbe.WithBatonInFlight();
 
-        var effects = probe.Apply(Contact("call1", Min(1.5)), Contact("call2", Min(2.5)));
+        var effects = probe.ApplyPastGrace(Contact("call1", Min(1.5)), Contact("call2", Min(2.5)));
 
         Assert.Equal(
             [RelayProbe.IdOf(AlertKind.CustomerChasing, "call1"), RelayProbe.IdOf(AlertKind.CustomerChasing, "call2")],

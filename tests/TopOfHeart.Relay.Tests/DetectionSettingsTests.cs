@@ -11,6 +11,7 @@ public sealed class DetectionSettingsTests
         Assert.Equal(TimeSpan.FromMinutes(10), settings.StallTimeout);
         Assert.Equal(3, settings.MaxHops);
         Assert.Equal(0.4, settings.SentimentDrop);
+        Assert.Equal(TimeSpan.FromSeconds(2), settings.ReorderGrace);
         Assert.Empty(settings.Slas);
         Assert.Empty(settings.Validate());
     }
@@ -21,6 +22,8 @@ public sealed class DetectionSettingsTests
     [InlineData("StallTimeout", "TopOfHeart:Detection:StallTimeout")]
     [InlineData("MaxHops", "TopOfHeart:Detection:MaxHops")]
     [InlineData("SentimentDrop", "TopOfHeart:Detection:SentimentDrop")]
+    [InlineData("ReorderGrace", "TopOfHeart:Detection:ReorderGrace")]
+    [InlineData("ReorderGrace=2min", "TopOfHeart:Detection:ReorderGrace")]
     [InlineData("SentimentDrop=NaN", "TopOfHeart:Detection:SentimentDrop")]
     [InlineData("SentimentDrop=3", "TopOfHeart:Detection:SentimentDrop")]
     [InlineData("Slas.From", "TopOfHeart:Detection:Slas:0")]
@@ -35,6 +38,8 @@ public sealed class DetectionSettingsTests
             case "StallTimeout": settings.StallTimeout = TimeSpan.FromMinutes(-10); break;
             case "MaxHops": settings.MaxHops = 0; break;
             case "SentimentDrop": settings.SentimentDrop = 0; break;
+            case "ReorderGrace": settings.ReorderGrace = TimeSpan.FromSeconds(-1); break;
+            case "ReorderGrace=2min": settings.ReorderGrace = TimeSpan.FromMinutes(2); break;
             case "SentimentDrop=NaN": settings.SentimentDrop = double.NaN; break;
             case "SentimentDrop=3": settings.SentimentDrop = 3; break;
             case "Slas.From": settings.Slas[0].From = " "; break;

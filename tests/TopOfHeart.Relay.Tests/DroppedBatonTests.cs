@@ -80,7 +80,7 @@ public sealed class DroppedBatonTests
     {
         var probe = RelayProbe.WithBatonInFlight();
 
-        var effects = probe.Apply(Contact("call", Min(4)));
+        var effects = probe.ApplyPastGrace(Contact("call", Min(4)));
 
         Assert.Equal([AlertKind.DroppedBaton, AlertKind.CustomerChasing], effects.Kinds());
         Assert.Equal(Min(4), effects.Raised[0].RaisedAt);
@@ -107,6 +107,8 @@ public sealed class DroppedBatonTests
         var effects = probe.ApplyAt(Min(2), Interaction("ix", Min(4), Sales));
 
         effects.HasNo(AlertKind.DroppedBaton);
+        Assert.Equal(Min(2) + probe.Grace, probe.Relay.NextDeadline); // the chase's reorder grace comes first
+        probe.Check(Min(2) + probe.Grace).HasNo(AlertKind.DroppedBaton);
         Assert.Equal(Min(3), probe.Relay.NextDeadline);
         probe.Check(Min(3)).Single(AlertKind.DroppedBaton);
     }

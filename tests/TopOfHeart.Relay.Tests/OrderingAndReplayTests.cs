@@ -47,6 +47,8 @@ public sealed class OrderingAndReplayTests
             Request("req", Min(1), Sales, Billing),
             Interaction("ix", Min(4), Sales),
             Accept("acc", Min(5), Billing));
+        // The interaction chased before the accept: held for the reorder grace, then raised and resolved at once.
+        probe.Relay.CheckDeadlines(Min(10) + probe.Grace, effects);
 
         Assert.Equal([AlertKind.DroppedBaton, AlertKind.CustomerChasing], effects.Kinds());
         var dropped = effects.Raised[0];
@@ -61,7 +63,7 @@ public sealed class OrderingAndReplayTests
     {
         var probe = RelayProbe.WithBatonInFlight();
         probe.Check(Min(3)).Single(AlertKind.DroppedBaton);
-        probe.Apply(Contact("call", Min(4))).Single(AlertKind.CustomerChasing);
+        probe.ApplyPastGrace(Contact("call", Min(4))).Single(AlertKind.CustomerChasing);
 
         var effects = probe.ApplyAt(Min(5), Feedback("fb", Min(2)));
 
@@ -124,7 +126,10 @@ public sealed class OrderingAndReplayTests
         live.Apply(Contact("call", Min(4)), Accept("acc", Min(5), Billing));
 
         var effects = new RelayEffects();
-        CaseRelay.Restore(CaseId, new DetectionSettings(), live.Relay.Events, [], [], Min(6), effects);
+        var restored = CaseRelay.Restore(CaseId, live.Settings, live.Relay.Events, [], [], Min(6), effects);
+        // Stored events count as arriving now: the chase not raised yet waits out the reorder grace again.
+        Assert.Equal(Min(6) + live.Grace, restored.NextDeadline);
+        restored.CheckDeadlines(Min(6) + live.Grace, effects);
 
         Assert.Equal(["DroppedBaton:case-17:req", "CustomerChasing:case-17:call"], effects.Raised.Select(a => a.AlertId));
         effects.ResolvedExactly("DroppedBaton:case-17:req", "CustomerChasing:case-17:call");

@@ -27,13 +27,18 @@ public sealed class AlertApiTests(SiloFixture silo) : IClassFixture<SiloFixture>
         var chased = new Story("chased", customer);
         var contact = chased.Contact(Now);
         await silo.IngestAsync(chased.Opened(Now, "Sales"), chased.Request(Now, "Sales", "Support"), contact);
+        // The chase waits out the reorder grace (default 2 s); the case's timer then raises it.
+        var grace = TimeSpan.FromSeconds(2);
+        silo.Clock.Advance(grace);
+        var chasing = chased.AlertId(AlertKind.CustomerChasing, contact);
+        await silo.EventuallyAsync($"/api/v1/alerts/{Uri.EscapeDataString(chasing)}", r => r.Status == HttpStatusCode.OK, chasing);
 
-        silo.Clock.Advance(TimeSpan.FromMinutes(1));
+        silo.Clock.Advance(TimeSpan.FromMinutes(1) - grace);
         var bounced = new Story("bounced", customer);
         var bounce = bounced.Request(Now, "Legal", "Sales");
         await silo.IngestAsync(bounced.Opened(Now, "Sales"), bounced.Request(Now, "Sales", "Legal"), bounced.Accept(Now, "Legal"), bounce);
 
-        var ids = (refused.AlertId(AlertKind.HandoffRejected, reject), chased.AlertId(AlertKind.CustomerChasing, contact),
+        var ids = (refused.AlertId(AlertKind.HandoffRejected, reject), chasing,
             bounced.AlertId(AlertKind.PingPong, bounce));
         Assert.Equal(HttpStatusCode.OK, (await silo.PostJsonAsync("/api/v1/alerts/ack", Json(new { alertId = ids.Item1, by = "sup-1" }))).Status);
         Assert.Equal(HttpStatusCode.OK, (await silo.PostJsonAsync("/api/v1/alerts/resolve", Json(new { alertId = ids.Item2, by = "sup-1", resolution = "called back" }))).Status);

@@ -17,6 +17,7 @@ public sealed class ConfiguredSilo : SiloFixture
         ["TopOfHeart:Detection:StallTimeout"] = "00:01:00",
         ["TopOfHeart:Detection:MaxHops"] = "1",
         ["TopOfHeart:Detection:SentimentDrop"] = "0.2",
+        ["TopOfHeart:Detection:ReorderGrace"] = "00:00:05",
         ["TopOfHeart:Alerts:EscalateAfter"] = "00:01:00",
     };
 }
@@ -25,6 +26,7 @@ public sealed class ConfiguredSilo : SiloFixture
 public sealed class ConfiguredDetectionTests(ConfiguredSilo silo) : IClassFixture<ConfiguredSilo>
 {
     private static readonly TimeSpan OneTick = TimeSpan.FromTicks(1);
+    private static readonly TimeSpan ReorderGrace = TimeSpan.FromSeconds(5);
 
     private DateTimeOffset Now => silo.Now;
 
@@ -100,13 +102,30 @@ public sealed class ConfiguredDetectionTests(ConfiguredSilo silo) : IClassFixtur
     }
 
     [Fact]
+    public async Task ReorderGrace_sets_how_long_a_chase_waits_for_an_accept_overtaken_in_transit()
+    {
+        var s = new Story("grace");
+        var contact = s.Contact(Now);
+        await silo.IngestAsync(s.Opened(Now, "Sales"), s.Request(Now, "Sales", "Billing"), contact);
+        var alertId = s.AlertId(AlertKind.CustomerChasing, contact);
+
+        silo.Clock.Advance(ReorderGrace - OneTick);
+        Assert.Null(await AlertAsync(alertId));
+        silo.Clock.Advance(OneTick);
+
+        var alert = await EventuallyAlertAsync(alertId);
+        Assert.Equal("Billing", alert.GetProperty("department").GetString());
+    }
+
+    [Fact]
     public async Task EscalateAfter_sets_when_an_unacknowledged_alert_escalates()
     {
         var s = new Story("escalate");
         var contact = s.Contact(Now);
         await silo.IngestAsync(s.Opened(Now, "Sales"), s.Request(Now, "Sales", "Billing"), contact);
         var alertId = s.AlertId(AlertKind.CustomerChasing, contact);
-        Assert.Equal(0, (await AlertAsync(alertId))!.Value.GetProperty("escalationLevel").GetInt32());
+        silo.Clock.Advance(ReorderGrace);
+        Assert.Equal(0, (await EventuallyAlertAsync(alertId)).GetProperty("escalationLevel").GetInt32());
 
         silo.Clock.Advance(TimeSpan.FromMinutes(1) - OneTick);
         Assert.Equal(0, (await AlertAsync(alertId))!.Value.GetProperty("escalationLevel").GetInt32());

@@ -60,4 +60,10 @@ public static class AlertVocabulary
     }
 
     public const string LatePickup = "late pickup";
+
+    /// <summary>
+    /// A <see cref="AlertKind.CustomerChasing"/> alert shown false by an event reported late: at the contact the baton had
+    /// already been accepted, refused or the case closed.
+    /// </summary>
+    public const string Withdrawn = "withdrawn: baton no longer in flight";
 }

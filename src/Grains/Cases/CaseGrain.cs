@@ -38,6 +38,7 @@ public sealed class CaseState
 public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
 {
     private readonly IEventStore _eventLog;
+    private readonly IAlertStore _alertStore;
     private readonly DetectionSettings _detection;
     private readonly TimeProvider _clock;
     private readonly FigureAggregator _figures;
@@ -57,6 +58,7 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
     public CaseGrain(
         [PersistentState(StorageNames.Case, StorageNames.RebuiltProvider)] IPersistentState<CaseState> store,
         IEventStore eventLog,
+        IAlertStore alertStore,
         IOptions<SnapshotSettings> snapshots,
         IOptions<DetectionSettings> detection,
         TimeProvider clock,
@@ -67,6 +69,7 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
     {
         _wakeups = wakeups;
         _eventLog = eventLog;
+        _alertStore = alertStore;
         _detection = detection.Value;
         _clock = clock;
         _figures = figures;
@@ -82,9 +85,13 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
         var effects = new RelayEffects();
         if (_eventLog.IsDurable)
         {
-            // The log is the case: replaying it raises nothing twice, because books keep every alert id they ever raised.
-            var events = await _eventLog.ReadCaseAsync(caseId, cancellationToken);
-            _relay = CaseRelay.Restore(caseId, _detection, events, [], [], _clock.GetUtcNow(), effects);
+            // The log is the case. The ids it raised matter to the fold too: a drop that fired on the server clock before
+            // an accept reported late stays a drop (books would refuse a second raise anyway).
+            var reading = _eventLog.ReadCaseAsync(caseId, cancellationToken);
+            var alerting = _alertStore.ReadCaseAlertIdsAsync(caseId, cancellationToken);
+            await Task.WhenAll(reading, alerting);
+            var (events, alerts) = (await reading, await alerting);
+            _relay = CaseRelay.Restore(caseId, _detection, events, alerts.Raised, alerts.Resolved, _clock.GetUtcNow(), effects);
         }
         else if (HasStoredState)
         {
@@ -164,6 +171,8 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
     /// <param name="activating">Called from activation, where a grain must not ask to be put away before its first call.</param>
     private async Task SettleAsync(RelayEffects effects, bool activating = false)
     {
+        // Before the ingest answers 202: a held chase survives the death of this silo as a wake-up in the store.
+        if (effects.HeldUntil is { } heldUntil) await _alertStore.WakeCaseAtAsync(this.GetPrimaryKeyString(), heldUntil, CancellationToken.None);
         _relay.CheckDeadlines(_clock.GetUtcNow(), effects);
 
         var after = _relay.Contribution();
@@ -194,8 +203,8 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
                 .Select(g => GrainFactory.GetGrain<IAlertBookGrain>(g.Key).Raise(g.ToArray())));
             _unsentAlerts.Clear();
             await Task.WhenAll(_unsentResolutions
-                .GroupBy(AlertBooks.PartitionOf)
-                .Select(g => GrainFactory.GetGrain<IAlertBookGrain>(g.Key).AutoResolve(g.ToArray(), AlertVocabulary.LatePickup)));
+                .GroupBy(id => (Book: AlertBooks.PartitionOf(id), Resolution: _relay.ResolutionOf(id)))
+                .Select(g => GrainFactory.GetGrain<IAlertBookGrain>(g.Key.Book).AutoResolve(g.ToArray(), g.Key.Resolution)));
             _unsentResolutions.Clear();
             MarkDirty();
         }

@@ -15,6 +15,12 @@ namespace TopOfHeart.Grains.Relay;
 /// dropped before it. An event that arrives out of order is inserted in its place and the fold is
 /// replayed; alerts raised before are never raised again.
 /// </para>
+/// <para>
+/// A chase rests on the <i>absence</i> of an accept, which may still be on its way: it is held for
+/// <see cref="DetectionSettings.ReorderGrace"/> from the contact's arrival (server clock) and raised only if the
+/// replayed fold still has the baton in flight then. A chase raised and later shown false (an accept, refusal or
+/// close that happened before the contact reached the server after the grace) is withdrawn (<see cref="AlertVocabulary.Withdrawn"/>).
+/// </para>
 /// </summary>
 public sealed class CaseRelay
 {
@@ -23,9 +29,6 @@ public sealed class CaseRelay
     private readonly HashSet<string> _eventIds = new(StringComparer.Ordinal);
     private readonly HashSet<string> _raised = new(StringComparer.Ordinal);
     private readonly HashSet<string> _autoResolved = new(StringComparer.Ordinal);
-
-    // Chasing alert id → the request it chased; outlives replays, so an accept folded in before the chase still resolves it.
-    private readonly Dictionary<string, string> _chasedRequests = new(StringComparer.Ordinal);
     private long _sequence;
     private FoldState _state = new();
 
@@ -54,13 +57,20 @@ public sealed class CaseRelay
     /// <summary>Alert ids this case has raised, in the order it raised them.</summary>
     public IReadOnlyCollection<string> RaisedAlertIds => _raised;
 
-    /// <summary>Alert ids this case resolved by itself (late pickup).</summary>
+    /// <summary>Alert ids this case resolved by itself (late pickup, or withdrawn: see <see cref="ResolutionOf"/>).</summary>
     public IReadOnlyCollection<string> AutoResolvedAlertIds => _autoResolved;
+
+    /// <summary>
+    /// Why this case resolves an alert by itself: <see cref="AlertVocabulary.Withdrawn"/> for a chase the
+    /// replayed fold shows false (no baton in flight at its contact), else <see cref="AlertVocabulary.LatePickup"/>.
+    /// </summary>
+    public string ResolutionOf(string alertId) =>
+        _state.Withdrawn.Contains(alertId) ? AlertVocabulary.Withdrawn : AlertVocabulary.LatePickup;
 
     /// <summary>The events applied so far, in fold order.</summary>
     public IEnumerable<TouchpointEvent> Events => _log.Select(e => e.Event);
 
-    /// <summary>The earliest deadline not yet passed: a baton's SLA or a stall timeout.</summary>
+    /// <summary>The earliest deadline not yet passed: a baton's SLA, a stall timeout or the end of a chase's reorder grace.</summary>
     public DateTimeOffset? NextDeadline
     {
         get
@@ -68,12 +78,20 @@ public sealed class CaseRelay
             DateTimeOffset? next = null;
             if (_state.InFlight is { Leg.Dropped: false } baton) next = baton.DueAt;
             if (_state.Stall is { } stall && (next is null || stall.DueAt < next)) next = stall.DueAt;
+            foreach (var held in _state.HeldChases)
+            {
+                if (next is null || held.Until < next) next = held.Until;
+            }
+
             return next;
         }
     }
 
     /// <summary>Rebuilds a case from its stored events and the alert ids it had already raised and resolved.</summary>
-    /// <remarks>Does not fire deadlines that passed since; call <see cref="CheckDeadlines"/> for that.</remarks>
+    /// <remarks>
+    /// Does not fire deadlines that passed since; call <see cref="CheckDeadlines"/> for that. Stored events count as
+    /// arriving at <paramref name="now"/>: a chase not raised yet is held for the reorder grace again.
+    /// </remarks>
     public static CaseRelay Restore(
         string caseId,
         DetectionSettings settings,
@@ -88,7 +106,7 @@ public sealed class CaseRelay
         relay._autoResolved.UnionWith(autoResolvedAlertIds);
         foreach (var e in events)
         {
-            if (relay._eventIds.Add(e.EventId)) relay._log.Add(new Entry(e, relay._sequence++));
+            if (relay._eventIds.Add(e.EventId)) relay._log.Add(new Entry(e, relay._sequence++, now));
         }
 
         relay._log.Sort(EntryOrder.Instance);
@@ -105,7 +123,7 @@ public sealed class CaseRelay
     {
         if (!_eventIds.Add(e.EventId)) return false;
 
-        var entry = new Entry(e, _sequence++);
+        var entry = new Entry(e, _sequence++, now);
         var inOrder = _log.Count == 0 || EntryOrder.Instance.Compare(_log[^1], entry) <= 0;
         if (inOrder)
         {
@@ -114,7 +132,8 @@ public sealed class CaseRelay
             _now = now;
             try
             {
-                Step(entry.Event);
+                ReleaseHeldChases(now);
+                Step(entry);
             }
             finally
             {
@@ -145,6 +164,7 @@ public sealed class CaseRelay
         try
         {
             ExpireDeadlines(now, inclusive: true);
+            ReleaseHeldChases(now);
         }
         finally
         {
@@ -217,7 +237,7 @@ public sealed class CaseRelay
         _now = now;
         try
         {
-            foreach (var entry in _log) Step(entry.Event);
+            foreach (var entry in _log) Step(entry);
         }
         finally
         {
@@ -225,8 +245,9 @@ public sealed class CaseRelay
         }
     }
 
-    private void Step(TouchpointEvent e)
+    private void Step(Entry entry)
     {
+        var e = entry.Event;
         var s = _state;
         var at = e.OccurredAt;
 
@@ -256,7 +277,12 @@ public sealed class CaseRelay
             s.Stall = null;
         }
 
-        if (s.Resolved && e.Type != EventType.CaseOpened) return;
+        if (s.Resolved && e.Type != EventType.CaseOpened)
+        {
+            // No baton in flight on a closed case: a chase raised before the close was reported is withdrawn.
+            if (e.Type is EventType.Interaction or EventType.CustomerContact) ChaseIfInFlight(entry);
+            return;
+        }
 
         if (e.CustomerRepeatedInfo && s.ContextLeg is { } contextLeg && !s.ContextLostRaised)
         {
@@ -282,11 +308,11 @@ public sealed class CaseRelay
 
             case EventType.Interaction:
                 TakeOwnershipIfNone(e.Department);
-                ChaseIfInFlight(e);
+                ChaseIfInFlight(entry);
                 break;
 
             case EventType.CustomerContact:
-                ChaseIfInFlight(e);
+                ChaseIfInFlight(entry);
                 break;
 
             case EventType.HandoffRequested:
@@ -329,14 +355,59 @@ public sealed class CaseRelay
         }
     }
 
-    private void ChaseIfInFlight(TouchpointEvent e)
+    private void ChaseIfInFlight(Entry entry)
     {
-        if (_state.InFlight is not { } baton) return;
-        var leg = baton.Leg;
-        var id = Raise(AlertKind.CustomerChasing, e, leg.To, leg.From, leg.To, dueAt: null,
+        var e = entry.Event;
+        var id = AlertVocabulary.AlertId(AlertKind.CustomerChasing, CaseId, e.EventId);
+        if (_state.InFlight is not { Leg: var leg })
+        {
+            // Raised on an earlier fold, but the baton was no longer in flight at this contact: the accept came in late.
+            if (_raised.Contains(id)) Withdraw(id);
+            return;
+        }
+
+        var chase = new HeldChase(id, e, leg, entry.ArrivedAt + _settings.ReorderGrace);
+        if (_raised.Contains(id) || chase.Until <= _now)
+        {
+            RaiseChase(chase);
+            return;
+        }
+
+        _state.HeldChases.Add(chase);
+        if (_effects is { } effects && (effects.HeldUntil is null || chase.Until > effects.HeldUntil)) effects.HeldUntil = chase.Until;
+    }
+
+    /// <summary>Raises the held chases whose reorder grace has passed by <paramref name="now"/>: no earlier accept came in.</summary>
+    private void ReleaseHeldChases(DateTimeOffset now)
+    {
+        var held = _state.HeldChases;
+        for (var i = 0; i < held.Count; i++)
+        {
+            if (held[i].Until > now) continue;
+            var chase = held[i];
+            held.RemoveAt(i--);
+            RaiseChase(chase);
+        }
+    }
+
+    private void RaiseChase(HeldChase chase)
+    {
+        var (e, leg) = (chase.Contact, chase.Leg);
+        Raise(AlertKind.CustomerChasing, e, leg.To, leg.From, leg.To, dueAt: null,
             $"Customer {e.CustomerId} is chasing case {CaseId} while {leg.To} has not picked it up from {leg.From ?? "another department"}",
             [leg.RequestEventId!, e.EventId]);
-        _chasedRequests[id] = leg.RequestEventId!;
+        leg.Chases.Add(chase.AlertId);
+
+        // Its baton was accepted after the contact, while the chase was held: raised and picked up at once.
+        if (leg.Outcome == LegOutcome.Accepted) AutoResolve(chase.AlertId);
+    }
+
+    private void Withdraw(string alertId)
+    {
+        // Still one of the case's alerts: the floor saw it, and its book keeps it.
+        if (!_state.AlertIds.Contains(alertId)) _state.AlertIds.Add(alertId);
+        _state.Withdrawn.Add(alertId);
+        AutoResolve(alertId);
     }
 
     private void RequestHandoff(TouchpointEvent e, double? readingBefore)
@@ -408,12 +479,10 @@ public sealed class CaseRelay
             leg.TimeToAccept = taken < TimeSpan.Zero ? TimeSpan.Zero : taken;
             s.InFlight = null;
 
-            // Raised by this fold or an earlier one: an accept that arrives out of order can precede them in case time.
-            var requestId = leg.RequestEventId!;
-            var late = _chasedRequests.Where(c => c.Value == requestId).Select(c => c.Key).ToList();
-            var dropped = AlertVocabulary.AlertId(AlertKind.DroppedBaton, CaseId, requestId);
-            if (_raised.Contains(dropped)) late.Add(dropped);
-            foreach (var id in late) AutoResolve(id);
+            // Chases folded after the accept are withdrawn at their contact instead; chases still held resolve when released.
+            foreach (var id in leg.Chases) AutoResolve(id);
+            var dropped = AlertVocabulary.AlertId(AlertKind.DroppedBaton, CaseId, leg.RequestEventId!);
+            if (_raised.Contains(dropped)) AutoResolve(dropped);
         }
         else
         {
@@ -549,7 +618,11 @@ public sealed class CaseRelay
         if (_autoResolved.Add(alertId)) _effects?.Resolved.Add(alertId);
     }
 
-    private sealed record Entry(TouchpointEvent Event, long Sequence);
+    /// <param name="ArrivedAt">Server time the event reached this relay; what the reorder grace counts from.</param>
+    private sealed record Entry(TouchpointEvent Event, long Sequence, DateTimeOffset ArrivedAt);
+
+    /// <summary>A chase waiting out the reorder grace: an accept that happened before the contact may still arrive.</summary>
+    private sealed record HeldChase(string AlertId, TouchpointEvent Contact, Leg Leg, DateTimeOffset Until);
 
     private sealed class EntryOrder : IComparer<Entry>
     {
@@ -583,6 +656,10 @@ public sealed class CaseRelay
         public bool ContextLostRaised;
         public Stall? Stall;
         public readonly List<string> AlertIds = [];
+        public readonly List<HeldChase> HeldChases = [];
+
+        // Chasing alerts raised before that this fold shows false: no baton was in flight at their contact.
+        public readonly HashSet<string> Withdrawn = new(StringComparer.Ordinal);
     }
 
     private sealed record Baton(Leg Leg, DateTimeOffset DueAt);
@@ -618,6 +695,9 @@ public sealed class CaseRelay
         public string? Reason;
         public string? TouchpointId;
 
+        // Chasing alerts of this baton raised (in this fold or one before); its accept resolves them.
+        public readonly List<string> Chases = [];
+
         public LegView ToView() => new()
         {
             FromDepartment = From,
@@ -649,11 +729,14 @@ public sealed class RelayEffects
 {
     public List<Alert> Raised { get; } = [];
 
-    /// <summary>Alert ids to resolve with <see cref="AlertVocabulary.LatePickup"/>.</summary>
+    /// <summary>Alert ids to resolve, each with <see cref="CaseRelay.ResolutionOf"/>.</summary>
     public List<string> Resolved { get; } = [];
 
     /// <summary>Event id of an accept → how long its baton waited.</summary>
     public Dictionary<string, TimeSpan> TimesToAccept { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The latest end of the reorder grace of a chase this call held: the case must be woken then, whatever happens to its host.</summary>
+    public DateTimeOffset? HeldUntil { get; set; }
 
     public bool IsEmpty => Raised.Count == 0 && Resolved.Count == 0;
 
@@ -662,5 +745,6 @@ public sealed class RelayEffects
         Raised.Clear();
         Resolved.Clear();
         TimesToAccept.Clear();
+        HeldUntil = null;
     }
 }

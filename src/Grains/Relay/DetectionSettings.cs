@@ -5,6 +5,9 @@ public sealed class DetectionSettings
 {
     public const string Section = "TopOfHeart:Detection";
 
+    /// <summary>A critical alert held longer than this is no longer "the instant a handoff fails".</summary>
+    public static readonly TimeSpan MaxReorderGrace = TimeSpan.FromMinutes(1);
+
     public TimeSpan HandoffAcceptSla { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Per department pair overrides of <see cref="HandoffAcceptSla"/>.</summary>
@@ -15,6 +18,12 @@ public sealed class DetectionSettings
     public int MaxHops { get; set; } = 3;
 
     public double SentimentDrop { get; set; } = 0.4;
+
+    /// <summary>
+    /// How long a chase (an alert that rests on an accept not having arrived) is held, from the contact's arrival on the
+    /// server clock, so an earlier accept overtaken in transit can still cancel it. Zero raises at once.
+    /// </summary>
+    public TimeSpan ReorderGrace { get; set; } = TimeSpan.FromSeconds(2);
 
     public TimeSpan SlaFor(string? from, string to)
     {
@@ -39,6 +48,8 @@ public sealed class DetectionSettings
             yield return $"{Section}:StallTimeout must be a positive time span (got {StallTimeout}).";
         if (MaxHops < 1)
             yield return $"{Section}:MaxHops must be at least 1 (got {MaxHops}).";
+        if (ReorderGrace < TimeSpan.Zero || ReorderGrace > MaxReorderGrace)
+            yield return $"{Section}:ReorderGrace must be between 0 and {MaxReorderGrace} (got {ReorderGrace}).";
         if (double.IsNaN(SentimentDrop) || SentimentDrop <= 0 || SentimentDrop > 2)
             yield return $"{Section}:SentimentDrop must be above 0 and at most 2 (got {SentimentDrop}).";
         for (var i = 0; i < Slas.Count; i++)

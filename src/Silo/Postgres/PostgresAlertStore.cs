@@ -55,6 +55,34 @@ public sealed class PostgresAlertStore(NpgsqlDataSource database) : IAlertStore
         return alerts;
     }
 
+    public async Task<CaseAlertIds> ReadCaseAlertIdsAsync(string caseId, CancellationToken cancellationToken)
+    {
+        // toh_alert_by_case (sql/101) indexes this expression.
+        await using var command = database.CreateCommand(
+            "SELECT alert_id, status = @resolvedStatus FROM toh_alert WHERE body ->> 'caseId' = @case ORDER BY raised_at, alert_id");
+        command.Parameters.AddWithValue("case", caseId);
+        command.Parameters.AddWithValue("resolvedStatus", (short)AlertStatus.Resolved);
+        var raised = new List<string>();
+        var resolved = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var id = reader.GetString(0);
+            raised.Add(id);
+            if (reader.GetBoolean(1)) resolved.Add(id);
+        }
+
+        return new CaseAlertIds(raised, resolved);
+    }
+
+    public async Task WakeCaseAtAsync(string caseId, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("INSERT INTO toh_wakeup (case_id, due_at) VALUES (@case, @due) ON CONFLICT DO NOTHING");
+        command.Parameters.AddWithValue("case", caseId);
+        command.Parameters.AddWithValue("due", until.UtcDateTime);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async Task ForgetAsync(int book, IReadOnlyList<string> alertIds, CancellationToken cancellationToken)
     {
         if (alertIds.Count == 0) return;

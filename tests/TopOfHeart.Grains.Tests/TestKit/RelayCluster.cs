@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
 using TopOfHeart.Contracts.Alerts;
@@ -11,6 +12,7 @@ using TopOfHeart.Grains.Alerts;
 using TopOfHeart.Grains.Entities;
 using TopOfHeart.Grains.Figures;
 using TopOfHeart.Grains.Hosting;
+using TopOfHeart.Grains.Relay;
 using TopOfHeart.Silo.Ingestion;
 
 namespace TopOfHeart.Grains.Tests.TestKit;
@@ -71,6 +73,12 @@ public sealed class RelayCluster : IAsyncLifetime
     }
 
     public DateTimeOffset Now => Clock.GetUtcNow();
+
+    /// <summary>How long the silo holds a chase for an earlier accept overtaken in transit.</summary>
+    public TimeSpan ReorderGrace => SiloServices.GetRequiredService<IOptions<DetectionSettings>>().Value.ReorderGrace;
+
+    /// <summary>Moves the clock past the reorder grace of what was just ingested: the cases' timers raise the chases they held.</summary>
+    public void PassReorderGrace() => Clock.Advance(ReorderGrace);
 
     /// <summary>Ingests events through the silo's pipeline, delivers them to customers, employees and touchpoints, and returns what became of each.</summary>
     public async Task<IngestOutcome> IngestAsync(params TouchpointEvent[] events)

@@ -15,6 +15,9 @@ internal sealed class RelayProbe
 
     public DetectionSettings Settings { get; }
 
+    /// <summary>How long a chase is held for an accept overtaken in transit (<see cref="DetectionSettings.ReorderGrace"/>).</summary>
+    public TimeSpan Grace => Settings.ReorderGrace;
+
     public CaseRelay Relay { get; }
 
     /// <summary>Sales opens the case at 0 min and hands the baton to Billing at 1 min ("req"); due at 3 min by default.</summary>
@@ -38,6 +41,14 @@ internal sealed class RelayProbe
     {
         var effects = new RelayEffects();
         foreach (var e in events) Relay.Apply(e, e.OccurredAt, effects);
+        return effects;
+    }
+
+    /// <summary>Applies events live, then lets the reorder grace of the last one pass: the chases they make come out.</summary>
+    public RelayEffects ApplyPastGrace(params TouchpointEvent[] events)
+    {
+        var effects = Apply(events);
+        Relay.CheckDeadlines(events[^1].OccurredAt + Grace, effects);
         return effects;
     }
 
