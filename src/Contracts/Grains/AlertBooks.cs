@@ -20,13 +20,13 @@ public static class AlertBooks
     }
 
     public static IAlertBookGrain BookFor(this IGrainFactory grains, string alertId) =>
-        grains.GetGrain<IAlertBookGrain>(PartitionOf(alertId));
+        grains.Get<IAlertBookGrain>(PartitionOf(alertId));
 
     /// <summary>Asks every book for its newest matches and merges them: the newest overall, at most <see cref="AlertQuery.Limit"/>.</summary>
     public static async Task<List<Alert>> QueryAllBooksAsync(this IGrainFactory grains, AlertQuery query)
     {
         var pages = await Task.WhenAll(Enumerable.Range(0, Partitions)
-            .Select(p => grains.GetGrain<IAlertBookGrain>(p).Query(query)));
+            .Select(p => grains.Get<IAlertBookGrain>(p).Query(query)));
         var merged = pages.SelectMany(p => p).ToList();
         merged.Sort(NewestFirst.Instance);
         if (merged.Count > query.Limit) merged.RemoveRange(query.Limit, merged.Count - query.Limit);

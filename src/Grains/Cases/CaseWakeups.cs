@@ -66,7 +66,7 @@ public sealed partial class CaseWakeups(IGrainFactory grains, TimeProvider clock
         {
             try
             {
-                await grains.GetGrain<ICaseGrain>(caseId).CheckDeadlines();
+                await grains.Get<ICaseGrain>(caseId).CheckDeadlines();
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {

@@ -81,7 +81,7 @@ public sealed class CustomerGrain(
                 // No case named: every open case of theirs decides whether a baton of theirs is in flight.
                 foreach (var (caseId, open) in S.Cases)
                 {
-                    if (open) (chases ??= []).Add(GrainFactory.GetGrain<ICaseGrain>(caseId).Apply([e with { CaseId = caseId }]));
+                    if (open) (chases ??= []).Add(GrainFactory.Get<ICaseGrain>(caseId).Apply([e with { CaseId = caseId }]));
                 }
             }
         }

@@ -127,13 +127,13 @@ public sealed partial class EntityFeed(IGrainFactory grains, ILogger<EntityFeed>
             var failed = new Batch();
             await Task.WhenAll(
                 taken.Customers.Map.Select(kv => Deliver("customer", kv.Key, kv.Value, failed.Customers,
-                    items => grains.GetGrain<ICustomerGrain>(kv.Key).Apply(Events(items)))).Concat(
+                    items => grains.Get<ICustomerGrain>(kv.Key).Apply(Events(items)))).Concat(
                 taken.Employees.Map.Select(kv => Deliver("employee", kv.Key, kv.Value, failed.Employees,
-                    items => grains.GetGrain<IEmployeeGrain>(kv.Key).Apply(Events(items), items.ConvertAll(x => x.TimeToAccept).ToArray())))).Concat(
+                    items => grains.Get<IEmployeeGrain>(kv.Key).Apply(Events(items), items.ConvertAll(x => x.TimeToAccept).ToArray())))).Concat(
                 taken.Touchpoints.Map.Select(kv => Deliver("touchpoint", kv.Key, kv.Value, failed.Touchpoints,
-                    items => grains.GetGrain<ITouchpointGrain>(kv.Key).Apply(Events(items))))).Concat(
+                    items => grains.Get<ITouchpointGrain>(kv.Key).Apply(Events(items))))).Concat(
                 taken.TouchpointAlerts.Map.Select(kv => Deliver("touchpoint", kv.Key, kv.Value, failed.TouchpointAlerts,
-                    items => grains.GetGrain<ITouchpointGrain>(kv.Key).CountAlerts(
+                    items => grains.Get<ITouchpointGrain>(kv.Key).CountAlerts(
                         items.ConvertAll(x => x.AlertId).ToArray(), items.ConvertAll(x => x.Kind).ToArray())))));
 
             if (failed.Count > 0)

@@ -129,8 +129,8 @@ public sealed partial class FigureFlushService(FigureAggregator aggregator, IGra
             {
                 var deltas = kv.Value.ToArray();
                 await (kv.Key == FloorTarget
-                    ? grains.GetGrain<IFloorGrain>(0).Merge(deltas)
-                    : grains.GetGrain<IDepartmentGrain>(kv.Key).Merge(deltas));
+                    ? grains.Get<IFloorGrain>(0).Merge(deltas)
+                    : grains.Get<IDepartmentGrain>(kv.Key).Merge(deltas));
                 return (kv.Key, Failed: (List<FigureDelta>?)null);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)

@@ -187,7 +187,7 @@ public sealed partial class IngestPipeline(
         {
             try
             {
-                var result = await grains.GetGrain<ICaseGrain>(caseId).Apply(Pick(indexes));
+                var result = await grains.Get<ICaseGrain>(caseId).Apply(Pick(indexes));
                 for (var k = 0; k < indexes.Count; k++)
                 {
                     routed.Status[indexes[k]] = result.Applied[k] ? EventStatus.Accepted : EventStatus.Duplicate;
@@ -207,7 +207,7 @@ public sealed partial class IngestPipeline(
             try
             {
                 queued = entities.TakeCustomer(customerId);
-                var isNew = await grains.GetGrain<ICustomerGrain>(customerId).Apply([.. queued, .. Pick(indexes)]);
+                var isNew = await grains.Get<ICustomerGrain>(customerId).Apply([.. queued, .. Pick(indexes)]);
                 for (var k = 0; k < indexes.Count; k++)
                 {
                     var i = indexes[k];

@@ -106,7 +106,7 @@ public sealed partial class PostgresRecoveryService(
         if (cases.Count == 0) return 0;
 
         // If any case cannot be reached now, the transaction rolls back and every claimed wake-up comes back.
-        await Task.WhenAll(cases.Distinct(StringComparer.Ordinal).Select(c => grains.GetGrain<ICaseGrain>(c).CheckDeadlines()));
+        await Task.WhenAll(cases.Distinct(StringComparer.Ordinal).Select(c => grains.Get<ICaseGrain>(c).CheckDeadlines()));
         await transaction.CommitAsync(cancellationToken);
         return cases.Count;
     }
