@@ -142,12 +142,15 @@ public static class DetectionCheck
     }
 
     /// <summary>
-    /// Ingest-to-alert: from sending the request that carried a trigger event to its <c>alertRaised</c> at a board.
+    /// Ingest-to-alert: from sending the request that carried a trigger event to its <c>alertRaised</c> at a board;
+    /// a <c>CustomerChasing</c> alert is held by design for <paramref name="reorderGrace"/> (an accept overtaken in
+    /// transit may still cancel it), so it counts from the end of that hold.
     /// Deadline-to-alert: from a timer alert's <c>dueAt</c> to its arrival at a board.
     /// </summary>
     public static (LatencyRecorder IngestToAlert, LatencyRecorder DeadlineToBoard, LatencyRecorder RaisedToBoard) BoardLatencies(
-        BoardSubscribers boards, IReadOnlyDictionary<string, long> triggerSentAt, string casePrefix)
+        BoardSubscribers boards, IReadOnlyDictionary<string, long> triggerSentAt, string casePrefix, TimeSpan reorderGrace)
     {
+        var graceTicks = (long)(reorderGrace.TotalSeconds * Stopwatch.Frequency);
         var ingest = new LatencyRecorder();
         var deadline = new LatencyRecorder();
         var fanOut = new LatencyRecorder();
@@ -163,7 +166,8 @@ public static class DetectionCheck
                 }
                 else if (triggerSentAt.TryGetValue(d.Alert.TriggerEventId, out var sent))
                 {
-                    var micros = (d.ReceivedTicks - sent) * 1_000_000 / Stopwatch.Frequency;
+                    var held = d.Alert.Kind == nameof(AlertKind.CustomerChasing) ? graceTicks : 0;
+                    var micros = (d.ReceivedTicks - sent - held) * 1_000_000 / Stopwatch.Frequency;
                     ingest.RecordMicros(Math.Max(1, micros));
                 }
             }

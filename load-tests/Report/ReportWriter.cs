@@ -204,7 +204,7 @@ public static class ReportWriter
             md.AppendLine();
             md.AppendLine("| measured | count | p50 ms | p99 ms | max ms |");
             md.AppendLine("|---|---|---|---|---|");
-            Row(md, "ingest → `alertRaised` at a board (request sent → received)", a.IngestToAlertAtBoard);
+            Row(md, "ingest → `alertRaised` at a board (request sent → received; a chase from the end of its reorder grace)", a.IngestToAlertAtBoard);
             Row(md, "deadline (`dueAt`) → `alertRaised` at a board", a.DeadlineToAlertAtBoard);
             Row(md, "deadline (`dueAt`) → `raisedAt` in the silo", a.DeadlineToRaisedInSilo);
             Row(md, "`raisedAt` in the silo → `alertRaised` at a board (the fan-out)", a.RaisedInSiloToBoard);

@@ -372,7 +372,7 @@ public sealed class LoadRun(RunOptions options)
                     : []));
         var (ingestToAlert, deadlineToBoard, raisedToBoard) = boards is null
             ? (new LatencyRecorder(), new LatencyRecorder(), new LatencyRecorder())
-            : DetectionCheck.BoardLatencies(boards, driver.TriggerSentAt, traffic.CasePrefix);
+            : DetectionCheck.BoardLatencies(boards, driver.TriggerSentAt, traffic.CasePrefix, options.ReorderGrace);
         report.AlertLatency = new AlertLatencies(ingestToAlert.Summary(), deadlineToBoard.Summary(), serverLag.Summary(), raisedToBoard.Summary());
         if (ingestToAlert.Count > 0) report.Distributions["ingest → alert at board"] = ingestToAlert.Distribution();
         if (deadlineToBoard.Count > 0) report.Distributions["deadline → alert at board"] = deadlineToBoard.Distribution();

@@ -6,6 +6,7 @@ using TopOfHeart.Contracts.Events;
 using TopOfHeart.Contracts.Figures;
 using TopOfHeart.Contracts.Grains;
 using TopOfHeart.Contracts.Views;
+using TopOfHeart.Grains.Alerts;
 using TopOfHeart.Grains.Figures;
 using TopOfHeart.Grains.Hosting;
 using TopOfHeart.Grains.Relay;
@@ -52,6 +53,7 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
     // One call at a time (the grain is not reentrant): each call clears and reuses it.
     private readonly RelayEffects _effects = new();
     private readonly CaseWakeups _wakeups;
+    private readonly AlertRaiser _raiser;
 
     public const double IdleMinutes = 2;
 
@@ -67,10 +69,12 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
         TimeProvider clock,
         FigureAggregator figures,
         CaseWakeups wakeups,
+        AlertRaiser raiser,
         ILogger<CaseGrain> logger)
         : base(store, snapshots)
     {
         _wakeups = wakeups;
+        _raiser = raiser;
         _eventLog = eventLog;
         _alertStore = alertStore;
         _detection = detection.Value;
@@ -212,9 +216,7 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
         try
         {
             // Raise before resolving: a late pickup in the same batch resolves an alert raised in it.
-            await Task.WhenAll(_unsentAlerts
-                .GroupBy(a => AlertBooks.PartitionOf(a.AlertId))
-                .Select(g => GrainFactory.Get<IAlertBookGrain>(g.Key).Raise(g.ToArray())));
+            await _raiser.RaiseAsync(_unsentAlerts);
             _unsentAlerts.Clear();
             await Task.WhenAll(_unsentResolutions
                 .GroupBy(id => (Book: AlertBooks.PartitionOf(id), Resolution: _relay.ResolutionOf(id)))

@@ -10,7 +10,7 @@ namespace TopOfHeart.Grains.Entities;
 /// Carries applied events (and raised alerts) to the grains that only keep figures about them — each case's
 /// customer, the employee and the touchpoint — off the request path and off the alert books' path. The silo groups what arrives in one
 /// <see cref="Period"/> per grain and makes one call per grain per period, however many requests
-/// and events there were: a busy employee costs one call every 100 ms, not one per event.
+/// and events there were: a busy employee costs one call every 250 ms, not one per event.
 /// <para>
 /// Those grains are not idempotency authorities for these events (the case, or the event log, decided
 /// already), and each keeps recent event ids, so a delivery retried after a failure counts nothing twice.
@@ -19,7 +19,7 @@ namespace TopOfHeart.Grains.Entities;
 /// </summary>
 public sealed partial class EntityFeed(IGrainFactory grains, ILogger<EntityFeed> logger) : BackgroundService
 {
-    public static readonly TimeSpan Period = TimeSpan.FromMilliseconds(100);
+    public static readonly TimeSpan Period = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Pending events beyond which <see cref="Add"/> asks its caller to wait for a delivery (back-pressure).</summary>
     public const int MaxPending = 100_000;

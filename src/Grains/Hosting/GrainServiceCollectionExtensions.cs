@@ -28,6 +28,7 @@ public static class GrainServiceCollectionExtensions
         services.AddSingleton<FigureAggregator>();
         services.AddSingleton<FigureFlushService>();
         services.AddHostedService(sp => sp.GetRequiredService<FigureFlushService>());
+        services.AddSingleton<AlertRaiser>();
         services.AddSingleton<CaseWakeups>();
         services.AddHostedService(sp => sp.GetRequiredService<CaseWakeups>());
         services.AddSingleton<EntityFeed>();
