@@ -36,6 +36,7 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
     private readonly ILogger<AlertBookGrain> _logger;
     private Dictionary<string, Alert> _alerts = new(StringComparer.Ordinal);
     private GrainDeadline _escalation = null!;
+    private bool _rescan;
 
     public AlertBookGrain(
         [PersistentState(StorageNames.AlertBook, StorageNames.Provider)] IPersistentState<AlertBookState> store,
@@ -113,7 +114,15 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
 
         if (fresh.Count == 0) return [];
         MarkDirty();
-        ArmEscalation();
+
+        // New alerts can only bring the next escalation nearer: no need to scan the whole book.
+        DateTimeOffset? next = _escalation.ArmedFor;
+        foreach (var alert in fresh)
+        {
+            if (NextEscalation(alert) is { } due && (next is null || due < next)) next = due;
+        }
+
+        if (_escalation.Arm(next) is { } delay) DelayDeactivation(delay + TimeSpan.FromMinutes(1));
 
         // Counted at their touchpoints through the silo's feed: a book never waits on a touchpoint.
         _entities.CountAlerts(fresh);
@@ -131,6 +140,7 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
             }
         }
 
+        SettleEscalation();
         await SaveChangesAsync();
     }
 
@@ -146,6 +156,7 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
             AcknowledgedAt = now,
             UpdatedAt = now,
         });
+        SettleEscalation();
         await SaveChangesAsync();
         return updated;
     }
@@ -165,6 +176,7 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
             Resolution = string.IsNullOrWhiteSpace(resolution) ? "resolved" : resolution,
             UpdatedAt = now,
         });
+        SettleEscalation();
         await SaveChangesAsync();
         return updated;
     }
@@ -254,8 +266,16 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
         return (alert.EscalatedAt ?? alert.RaisedAt) + _settings.EscalateAfter;
     }
 
+    private void SettleEscalation()
+    {
+        if (!_rescan) return;
+        _rescan = false;
+        ArmEscalation();
+    }
+
     private void ArmEscalation()
     {
+        _rescan = false;
         DateTimeOffset? next = null;
         foreach (var alert in _alerts.Values)
         {
@@ -273,7 +293,10 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
         MarkDirty();
         if (_alertStore.IsDurable) _unsaved.Add(updated);
         _feed.Publish(updated, raised: false);
-        ArmEscalation();
+
+        // A change only moves an alert's escalation later (or ends it): the book is scanned again only when this one
+        // was the next due, once the call's changes are all made (see SettleEscalation).
+        if (NextEscalation(before) is { } due && due == _escalation.ArmedFor) _rescan = true;
         return updated;
     }
 
