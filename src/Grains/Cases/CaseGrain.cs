@@ -55,7 +55,7 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
     private readonly CaseWakeups _wakeups;
     private readonly AlertRaiser _raiser;
 
-    public const double IdleMinutes = 2;
+    public const double IdleMinutes = 1;
 
     /// <summary>A deadline nearer than this keeps the case in memory, for a timer to the millisecond.</summary>
     public static readonly TimeSpan KeepFor = TimeSpan.FromMinutes(IdleMinutes);

@@ -33,10 +33,10 @@ public sealed record Reading([property: Id(0)] DateTimeOffset At, [property: Id(
 
 /// <summary>
 /// A customer across their cases: whether they leave happier than they came, and which of their cases
-/// to check when they get in touch without naming one. Put away after two idle minutes: a customer hears
+/// to check when they get in touch without naming one. Put away after an idle minute: a customer hears
 /// only from the silos' feeds, in bursts, and coming back from its snapshot (or the event log) is cheap.
 /// </summary>
-[CollectionAgeLimit(Minutes = 2)]
+[CollectionAgeLimit(Minutes = 1)]
 public sealed class CustomerGrain(
     [PersistentState(StorageNames.Customer, StorageNames.RebuiltProvider)] IPersistentState<CustomerState> store,
     IOptions<SnapshotSettings> snapshots,

@@ -1,3 +1,4 @@
+using Orleans.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -20,6 +21,9 @@ public static class GrainServiceCollectionExtensions
         services.Configure<AlertSettings>(configuration.GetSection(AlertSettings.Section));
         services.Configure<SnapshotSettings>(configuration.GetSection(SnapshotSettings.Section));
         services.TryAddSingleton(TimeProvider.System);
+
+        // Idle cases and customers are put away after a minute (their classes say so); look for them twice a minute.
+        services.Configure<GrainCollectionOptions>(o => o.CollectionQuantum = TimeSpan.FromSeconds(30));
         services.AddSingleton<BoardAlertFeed>();
         services.TryAddSingleton<IAlertFeed>(sp => sp.GetRequiredService<BoardAlertFeed>());
         services.AddHostedService(sp => sp.GetRequiredService<BoardAlertFeed>());
