@@ -31,7 +31,9 @@ public sealed record MemoryFigures(
     long CasesStarted,
     double? KiBPerCase,
     double? KiBPerOpenCase,
-    double? ProjectedRssAt200kOpenCasesMiB);
+    double? ProjectedRssAt200kOpenCasesMiB,
+    double? SiloManagedHeapEndMiB = null,
+    double? SiloGcCommittedEndMiB = null);
 
 public sealed record CpuFigures(
     double SiloAvgPercent,

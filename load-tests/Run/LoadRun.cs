@@ -174,8 +174,11 @@ public sealed class LoadRun(RunOptions options)
             var census = await AlertCensus.TakeAsync(silo.Url, traffic.CasePrefix, departments, cancellation);
             var floor = await ReadBoardAsync(silo.Url, cancellation);
             var endRss = sampler.RssNow("silo");
+            var heap = await ReadHeapAsync(silo.Url, cancellation);
 
             Summarise(report, oracle, traffic, driver, census, boards, floor, sampler, baselineRss, endRss, loadFrom, loadTo);
+            if (report.Memory is { } memory && heap is { } h)
+                report.Memory = memory with { SiloManagedHeapEndMiB = Mib(h.HeapBytes), SiloGcCommittedEndMiB = Mib(h.CommittedBytes) };
             if (silo.HasExited) report.Problems.Add($"The silo exited during the run:\n{silo.Tail(20)}");
         }
         finally
@@ -332,6 +335,25 @@ public sealed class LoadRun(RunOptions options)
             }
 
             await Task.Delay(200, cancellation);
+        }
+    }
+
+    private sealed record SiloMemory(long HeapBytes, long CommittedBytes);
+
+    private sealed record SiloHealth(SiloMemory? Memory);
+
+    /// <summary>The silo's managed heap after its last collection and what its GC has committed (from <c>/health</c>).</summary>
+    private static async Task<SiloMemory?> ReadHeapAsync(Uri? silo, CancellationToken cancellation)
+    {
+        if (silo is null) return null;
+        using var http = new HttpClient { BaseAddress = silo, Timeout = TimeSpan.FromSeconds(30) };
+        try
+        {
+            return (await http.GetFromJsonAsync<SiloHealth>("/health", Json, cancellation))?.Memory;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException)
+        {
+            return null;
         }
     }
 

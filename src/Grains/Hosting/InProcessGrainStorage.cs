@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using System.IO.Compression;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
@@ -26,7 +28,7 @@ public sealed class InProcessGrainStorage(Serializer serializer) : IGrainStorage
     {
         if (_rows.TryGetValue((stateName, grainId), out var row))
         {
-            grainState.State = serializer.Deserialize<T>(row.Bytes);
+            grainState.State = serializer.Deserialize<T>(Unpack(row.Bytes));
             grainState.ETag = row.ETag;
             grainState.RecordExists = true;
         }
@@ -50,7 +52,7 @@ public sealed class InProcessGrainStorage(Serializer serializer) : IGrainStorage
         }
 
         var etag = Interlocked.Increment(ref _version).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        _rows[key] = new Row(serializer.SerializeToArray(grainState.State), etag);
+        _rows[key] = new Row(Pack(serializer.SerializeToArray(grainState.State)), etag);
         grainState.ETag = etag;
         grainState.RecordExists = true;
         return Task.CompletedTask;
@@ -62,6 +64,24 @@ public sealed class InProcessGrainStorage(Serializer serializer) : IGrainStorage
         grainState.ETag = null;
         grainState.RecordExists = false;
         return Task.CompletedTask;
+    }
+
+    /// <summary>Brotli at its fastest setting: a put-away case's events (ids, departments, times) shrink to about a third.</summary>
+    private static byte[] Pack(byte[] raw)
+    {
+        var packed = new byte[4 + BrotliEncoder.GetMaxCompressedLength(raw.Length)];
+        BinaryPrimitives.WriteInt32LittleEndian(packed, raw.Length);
+        if (!BrotliEncoder.TryCompress(raw, packed.AsSpan(4), out var written, quality: 1, window: 16))
+            throw new InvalidOperationException("Brotli could not compress a grain's state.");
+        return packed.AsSpan(0, 4 + written).ToArray();
+    }
+
+    private static byte[] Unpack(byte[] packed)
+    {
+        var raw = new byte[BinaryPrimitives.ReadInt32LittleEndian(packed)];
+        if (!BrotliDecoder.TryDecompress(packed.AsSpan(4), raw, out var written) || written != raw.Length)
+            throw new InvalidOperationException("A grain's stored state is damaged.");
+        return raw;
     }
 
     private sealed record Row(byte[] Bytes, string ETag);
