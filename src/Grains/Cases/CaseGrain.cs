@@ -1,6 +1,6 @@
-using Orleans.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using TopOfHeart.Contracts.Alerts;
 using TopOfHeart.Contracts.Events;
 using TopOfHeart.Contracts.Figures;

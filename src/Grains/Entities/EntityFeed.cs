@@ -178,12 +178,12 @@ public sealed partial class EntityFeed(IGrainFactory grains, ILogger<EntityFeed>
         T Again();
     }
 
-    private sealed record Item(TouchpointEvent Event, TimeSpan? TimeToAccept, int Attempts = 0) : IAttempted<Item>
+    private readonly record struct Item(TouchpointEvent Event, TimeSpan? TimeToAccept, int Attempts = 0) : IAttempted<Item>
     {
         public Item Again() => this with { Attempts = Attempts + 1 };
     }
 
-    private sealed record AlertItem(string AlertId, AlertKind Kind, int Attempts = 0) : IAttempted<AlertItem>
+    private readonly record struct AlertItem(string AlertId, AlertKind Kind, int Attempts = 0) : IAttempted<AlertItem>
     {
         public AlertItem Again() => this with { Attempts = Attempts + 1 };
     }

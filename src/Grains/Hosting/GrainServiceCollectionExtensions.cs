@@ -1,7 +1,7 @@
-using Orleans.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Configuration;
 using TopOfHeart.Grains.Alerts;
 using TopOfHeart.Grains.Board;
 using TopOfHeart.Grains.Cases;
