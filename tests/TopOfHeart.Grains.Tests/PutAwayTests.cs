@@ -1,9 +1,12 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Orleans.Storage;
 using TopOfHeart.Contracts.Alerts;
 using TopOfHeart.Contracts.Events;
 using TopOfHeart.Contracts.Grains;
 using TopOfHeart.Grains.Cases;
+using TopOfHeart.Grains.Entities;
 using TopOfHeart.Grains.Hosting;
 using TopOfHeart.Grains.Tests.TestKit;
 using TopOfHeart.Silo.Ingestion;
@@ -84,5 +87,14 @@ public sealed class PutAwayTests(RelayCluster relay) : IClassFixture<RelayCluste
         await relay.SiloServices.GetRequiredService<CaseWakeups>().WakeDueAsync();
         Assert.Single(await relay.AlertsOfCaseAsync(s.CaseId), a => a.Kind == AlertKind.StalledAfterAccept);
         Assert.Contains(alertId, (await grain.GetView())!.AlertIds);
+    }
+
+    [Fact]
+    public void Idle_cases_and_customers_are_collected_after_a_minute_by_their_class_names()
+    {
+        var options = relay.SiloServices.GetRequiredService<IOptions<GrainCollectionOptions>>().Value;
+        Assert.Equal(TimeSpan.FromMinutes(1), options.ClassSpecificCollectionAge[typeof(CaseGrain).FullName!]);
+        Assert.Equal(TimeSpan.FromMinutes(1), options.ClassSpecificCollectionAge[typeof(CustomerGrain).FullName!]);
+        Assert.True(options.CollectionQuantum < TimeSpan.FromMinutes(1), "the quantum must be shorter than the ages");
     }
 }

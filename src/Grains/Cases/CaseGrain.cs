@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Configuration;
 using TopOfHeart.Contracts.Alerts;
 using TopOfHeart.Contracts.Events;
 using TopOfHeart.Contracts.Figures;
@@ -35,7 +34,6 @@ public sealed class CaseState
 /// one after <see cref="IdleMinutes"/> idle minutes unless its deadline is nearer than <see cref="KeepFor"/>,
 /// leaving that deadline with the silo's <see cref="CaseWakeups"/>.
 /// </summary>
-[CollectionAgeLimit(Minutes = IdleMinutes)]
 public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
 {
     private readonly IEventStore _eventLog;

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Orleans.Configuration;
 using TopOfHeart.Contracts.Events;
 using TopOfHeart.Contracts.Figures;
 using TopOfHeart.Contracts.Grains;
@@ -36,7 +35,6 @@ public sealed record Reading([property: Id(0)] DateTimeOffset At, [property: Id(
 /// to check when they get in touch without naming one. Put away after an idle minute: a customer hears
 /// only from the silos' feeds, in bursts, and coming back from its snapshot (or the event log) is cheap.
 /// </summary>
-[CollectionAgeLimit(Minutes = 1)]
 public sealed class CustomerGrain(
     [PersistentState(StorageNames.Customer, StorageNames.RebuiltProvider)] IPersistentState<CustomerState> store,
     IOptions<SnapshotSettings> snapshots,

@@ -22,8 +22,14 @@ public static class GrainServiceCollectionExtensions
         services.Configure<SnapshotSettings>(configuration.GetSection(SnapshotSettings.Section));
         services.TryAddSingleton(TimeProvider.System);
 
-        // Idle cases and customers are put away after a minute (their classes say so); look for them twice a minute.
-        services.Configure<GrainCollectionOptions>(o => o.CollectionQuantum = TimeSpan.FromSeconds(30));
+        // Idle cases and customers are put away after a minute; look for them twice a minute. (Set here rather than with
+        // [CollectionAgeLimit] on the classes: a host that keeps Orleans' one-minute quantum would refuse a one-minute age.)
+        services.Configure<GrainCollectionOptions>(o =>
+        {
+            o.CollectionQuantum = TimeSpan.FromSeconds(30);
+            o.ClassSpecificCollectionAge[typeof(CaseGrain).FullName!] = CaseGrain.KeepFor;
+            o.ClassSpecificCollectionAge[typeof(CustomerGrain).FullName!] = TimeSpan.FromMinutes(1);
+        });
         services.AddSingleton<BoardAlertFeed>();
         services.TryAddSingleton<IAlertFeed>(sp => sp.GetRequiredService<BoardAlertFeed>());
         services.AddHostedService(sp => sp.GetRequiredService<BoardAlertFeed>());
