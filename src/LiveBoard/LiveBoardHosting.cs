@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using TopOfHeart.Contracts.Access;
+using TopOfHeart.Contracts.Settings;
 using TopOfHeart.LiveBoard.Configuration;
 using TopOfHeart.LiveBoard.Feed;
 using TopOfHeart.LiveBoard.Hubs;

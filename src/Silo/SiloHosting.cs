@@ -1,6 +1,7 @@
 using System.Net;
 using Npgsql;
 using Orleans.Configuration;
+using TopOfHeart.Contracts.Settings;
 using TopOfHeart.Grains.Hosting;
 using TopOfHeart.Grains.Storage;
 using TopOfHeart.Silo.Configuration;

@@ -1,12 +1,7 @@
 using TopOfHeart.Contracts.Access;
+using TopOfHeart.Contracts.Settings;
 
 namespace TopOfHeart.LiveBoard.Configuration;
-
-public enum ClusteringKind
-{
-    Localhost,
-    Postgres,
-}
 
 /// <summary>The part of the <c>TopOfHeart</c> section a LiveBoard needs: where its cluster is, and who may watch.</summary>
 public sealed class LiveBoardSettings

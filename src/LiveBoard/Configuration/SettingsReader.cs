@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using TopOfHeart.Contracts.Access;
+using TopOfHeart.Contracts.Settings;
 
 namespace TopOfHeart.LiveBoard.Configuration;
 
@@ -11,28 +12,15 @@ public static class SettingsReader
         var problems = new List<string>();
         var section = configuration.GetSection(LiveBoardSettings.Section);
 
-        var clustering = ClusteringKind.Localhost;
-        var clusteringText = section["Clustering"];
-        if (!string.IsNullOrWhiteSpace(clusteringText)
-            && !(Enum.TryParse(clusteringText.Trim(), ignoreCase: true, out clustering) && Enum.IsDefined(clustering)))
-        {
-            problems.Add($"TopOfHeart:Clustering must be {string.Join(" or ", Enum.GetNames<ClusteringKind>())} (got '{clusteringText}').");
-            clustering = ClusteringKind.Localhost;
-        }
+        var clustering = SettingValues.Enum(section, "Clustering", ClusteringKind.Localhost, problems);
 
         var connectionString = configuration.GetConnectionString(LiveBoardSettings.ConnectionStringName);
         if (clustering == ClusteringKind.Postgres && string.IsNullOrWhiteSpace(connectionString))
             problems.Add("ConnectionStrings:TopOfHeart is required when TopOfHeart:Clustering is Postgres.");
 
-        var gatewayPort = 30000;
-        var portText = section["Orleans:GatewayPort"];
-        if (!string.IsNullOrWhiteSpace(portText) && !(int.TryParse(portText, out gatewayPort) && gatewayPort is > 0 and < 65536))
-        {
-            problems.Add($"TopOfHeart:Orleans:GatewayPort must be a port number from 1 to 65535 (got '{portText}').");
-            gatewayPort = 30000;
-        }
+        var gatewayPort = SettingValues.Port(section, "Orleans:GatewayPort", 30000, problems);
 
-        // The same reader as the silo's: one format, one set of messages.
+        // The same readers as the silo's: one format, one set of messages.
         var keys = KeyRingConfiguration.Read(configuration.GetSection(KeyRingConfiguration.Section), problems);
 
         var maxConnections = LiveBoardSettings.DefaultMaxConnectionsPerKey;

@@ -1,3 +1,4 @@
+using TopOfHeart.Contracts.Settings;
 using TopOfHeart.LiveBoard.Configuration;
 
 namespace TopOfHeart.LiveBoard.Feed;

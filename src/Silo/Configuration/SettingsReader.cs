@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using TopOfHeart.Contracts.Access;
+using TopOfHeart.Contracts.Settings;
 using TopOfHeart.Grains.Alerts;
 using TopOfHeart.Grains.Relay;
 
@@ -16,16 +17,16 @@ public static class SettingsReader
         var problems = new List<string>();
         var section = configuration.GetSection(TopOfHeartSettings.Section);
 
-        var storage = ParseEnum(section, "Storage", StorageKind.Memory, problems);
-        var clustering = ParseEnum(section, "Clustering", ClusteringKind.Localhost, problems);
+        var storage = SettingValues.Enum(section, "Storage", StorageKind.Memory, problems);
+        var clustering = SettingValues.Enum(section, "Clustering", ClusteringKind.Localhost, problems);
         var connectionString = configuration.GetConnectionString(TopOfHeartSettings.ConnectionStringName);
         if ((storage == StorageKind.Postgres || clustering == ClusteringKind.Postgres) && string.IsNullOrWhiteSpace(connectionString))
         {
             problems.Add("ConnectionStrings:TopOfHeart is required when TopOfHeart:Storage or TopOfHeart:Clustering is Postgres.");
         }
 
-        var siloPort = ParsePort(section, "Orleans:SiloPort", 11111, problems);
-        var gatewayPort = ParsePort(section, "Orleans:GatewayPort", 30000, problems);
+        var siloPort = SettingValues.Port(section, "Orleans:SiloPort", 11111, problems);
+        var gatewayPort = SettingValues.Port(section, "Orleans:GatewayPort", 30000, problems);
         if (siloPort == gatewayPort)
             problems.Add($"TopOfHeart:Orleans:SiloPort and TopOfHeart:Orleans:GatewayPort must differ (both {siloPort}).");
 
@@ -79,25 +80,6 @@ public static class SettingsReader
             Keys = keys,
             PostgresPool = pool ?? new PostgresPoolSettings(),
         }, problems);
-    }
-
-    private static T ParseEnum<T>(IConfigurationSection section, string key, T fallback, List<string> problems)
-        where T : struct, Enum
-    {
-        var text = section[key];
-        if (string.IsNullOrWhiteSpace(text)) return fallback;
-        if (Enum.TryParse<T>(text.Trim(), ignoreCase: true, out var value) && Enum.IsDefined(value)) return value;
-        problems.Add($"{section.Path}:{key} must be {string.Join(" or ", Enum.GetNames<T>())} (got '{text}').");
-        return fallback;
-    }
-
-    private static int ParsePort(IConfigurationSection section, string key, int fallback, List<string> problems)
-    {
-        var text = section[key];
-        if (string.IsNullOrWhiteSpace(text)) return fallback;
-        if (int.TryParse(text, out var port) && port is > 0 and < 65536) return port;
-        problems.Add($"{section.Path}:{key} must be a port number from 1 to 65535 (got '{text}').");
-        return fallback;
     }
 
     private static T? Bind<T>(IConfiguration configuration, string path, List<string> problems)

@@ -1,14 +1,9 @@
+using TopOfHeart.Contracts.Settings;
 namespace TopOfHeart.Silo.Configuration;
 
 public enum StorageKind
 {
     Memory,
-    Postgres,
-}
-
-public enum ClusteringKind
-{
-    Localhost,
     Postgres,
 }
 
