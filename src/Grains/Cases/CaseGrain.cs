@@ -31,7 +31,7 @@ public sealed class CaseState
 /// <summary>
 /// Holds one case's relay (the deterministic <see cref="CaseRelay"/>), arms a timer for its next
 /// deadline, and hands the alerts it raises to their books. A resolved case is put away at once; an open
-/// one after <see cref="IdleMinutes"/> idle minutes unless its deadline is nearer than <see cref="KeepFor"/>,
+/// one once it has been idle for <see cref="IdleAge"/>, unless its deadline is nearer than that,
 /// leaving that deadline with the silo's <see cref="CaseWakeups"/>.
 /// </summary>
 public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
@@ -53,10 +53,11 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
     private readonly CaseWakeups _wakeups;
     private readonly AlertRaiser _raiser;
 
-    public const double IdleMinutes = 1;
-
-    /// <summary>A deadline nearer than this keeps the case in memory, for a timer to the millisecond.</summary>
-    public static readonly TimeSpan KeepFor = TimeSpan.FromMinutes(IdleMinutes);
+    /// <summary>
+    /// An open case idle this long is put away (the silo's collection age for cases); a deadline nearer than this
+    /// keeps it in memory instead, for a timer to the millisecond.
+    /// </summary>
+    public static readonly TimeSpan IdleAge = TimeSpan.FromMinutes(1);
 
     public CaseGrain(
         [PersistentState(StorageNames.Case, StorageNames.RebuiltProvider)] IPersistentState<CaseState> store,
@@ -241,7 +242,7 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
         }
 
         // A near deadline keeps the case in memory; a far one waits with the silo's wake-ups once the case goes idle.
-        if (_deadline.Arm(due) is { } delay && delay < KeepFor) DelayDeactivation(delay + TimeSpan.FromSeconds(30));
+        if (_deadline.Arm(due) is { } delay && delay < IdleAge) DelayDeactivation(delay + TimeSpan.FromSeconds(30));
 
         // A resolved case with nothing left to do gives its memory back; what it keeps is its stored snapshot.
         if (mayDeactivate && due is null && _relay.IsResolved) DeactivateOnIdle();

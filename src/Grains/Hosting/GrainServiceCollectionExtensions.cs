@@ -27,7 +27,7 @@ public static class GrainServiceCollectionExtensions
         services.Configure<GrainCollectionOptions>(o =>
         {
             o.CollectionQuantum = TimeSpan.FromSeconds(30);
-            o.ClassSpecificCollectionAge[typeof(CaseGrain).FullName!] = CaseGrain.KeepFor;
+            o.ClassSpecificCollectionAge[typeof(CaseGrain).FullName!] = CaseGrain.IdleAge;
             o.ClassSpecificCollectionAge[typeof(CustomerGrain).FullName!] = TimeSpan.FromMinutes(1);
         });
         services.AddSingleton<BoardAlertFeed>();
