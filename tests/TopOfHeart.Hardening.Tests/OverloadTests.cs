@@ -12,6 +12,7 @@ namespace TopOfHeart.Hardening.Tests;
 /// Past saturation the silo sheds with 429 + Retry-After instead of queueing without bound, loses nothing
 /// it acknowledged, keeps answering, and takes load again by itself. Loopback only, bounded in time.
 /// </summary>
+[Collection(SaturationCollection.Name)]
 public sealed class OverloadTests(ITestOutputHelper output)
 {
     [Fact]
@@ -30,6 +31,7 @@ public sealed class OverloadTests(ITestOutputHelper output)
         var healthWorst = TimeSpan.Zero;
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(4));
         var sequence = 0;
+        var pausedBefore = GC.GetTotalPauseDuration();
 
         async Task Producer()
         {
@@ -69,7 +71,8 @@ public sealed class OverloadTests(ITestOutputHelper output)
         }
 
         await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(Producer)).Append(Prober()));
-        output.WriteLine($"accepted {accepted} events, shed {shed} requests, other {other}, worst /health {healthWorst.TotalMilliseconds:0} ms");
+        output.WriteLine($"accepted {accepted} events, shed {shed} requests, other {other}, worst /health {healthWorst.TotalMilliseconds:0} ms, "
+            + $"GC pauses in the process meanwhile {(GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds:0} ms");
 
         Assert.True(shed > 0, "16 producers against 2 admitted requests should have been shed at least once");
         Assert.True(retryAfterSeen, "every 429 carries Retry-After");
@@ -99,4 +102,14 @@ public sealed class OverloadTests(ITestOutputHelper output)
     private sealed record Result(int Accepted, int Duplicates);
 
     private sealed record Board(long EventsTotal);
+}
+
+/// <summary>
+/// Saturates the silo on purpose and times <c>/health</c> meanwhile, so it runs alone: another test class
+/// starting silos in the same process on 2 cores would decide the timing, not the silo under test.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SaturationCollection
+{
+    public const string Name = "Saturation, alone in the process";
 }

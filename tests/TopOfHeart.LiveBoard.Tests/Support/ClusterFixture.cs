@@ -39,7 +39,11 @@ public sealed class ClusterFixture : IAsyncLifetime
     }
 }
 
-[CollectionDefinition(Name)]
+/// <summary>
+/// Runs alone, after the parallel collections: its tests time deliveries ("a snapshot at least once a second"),
+/// which a Chromium or PostgreSQL starting in the same process on a 2-core machine would otherwise decide.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 {
     public const string Name = "LiveBoard on a real silo";
