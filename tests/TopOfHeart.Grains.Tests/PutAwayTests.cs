@@ -90,11 +90,12 @@ public sealed class PutAwayTests(RelayCluster relay) : IClassFixture<RelayCluste
     }
 
     [Fact]
-    public void Idle_cases_and_customers_are_collected_after_a_minute_by_their_class_names()
+    public void Idle_cases_and_customers_are_collected_after_half_a_minute_by_their_class_names()
     {
         var options = relay.SiloServices.GetRequiredService<IOptions<GrainCollectionOptions>>().Value;
-        Assert.Equal(TimeSpan.FromMinutes(1), options.ClassSpecificCollectionAge[typeof(CaseGrain).FullName!]);
-        Assert.Equal(TimeSpan.FromMinutes(1), options.ClassSpecificCollectionAge[typeof(CustomerGrain).FullName!]);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.ClassSpecificCollectionAge[typeof(CaseGrain).FullName!]);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.ClassSpecificCollectionAge[typeof(CustomerGrain).FullName!]);
         Assert.True(options.CollectionQuantum < TimeSpan.FromMinutes(1), "the quantum must be shorter than the ages");
+        Assert.Equal(GrainServiceCollectionExtensions.DirectoryCacheSize, relay.SiloServices.GetRequiredService<IOptions<GrainDirectoryOptions>>().Value.CacheSize);
     }
 }

@@ -48,8 +48,6 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
     private readonly List<string> _unsentResolutions = [];
     private GrainDeadline _deadline = null!;
 
-    // One call at a time (the grain is not reentrant): each call clears and reuses it.
-    private readonly RelayEffects _effects = new();
     private readonly CaseWakeups _wakeups;
     private readonly AlertRaiser _raiser;
 
@@ -57,7 +55,7 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
     /// An open case idle this long is put away (the silo's collection age for cases); a deadline nearer than this
     /// keeps it in memory instead, for a timer to the millisecond.
     /// </summary>
-    public static readonly TimeSpan IdleAge = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan IdleAge = TimeSpan.FromSeconds(30);
 
     public CaseGrain(
         [PersistentState(StorageNames.Case, StorageNames.RebuiltProvider)] IPersistentState<CaseState> store,
@@ -88,7 +86,19 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
         var self = this.AsReference<ICaseGrain>();
         _deadline = new GrainDeadline(_clock, self.CheckDeadlines, ex => LogDeadlineCheckFailed(_logger, ex));
         var caseId = this.GetPrimaryKeyString();
-        var effects = new RelayEffects();
+        var effects = RelayEffects.Rent();
+        try
+        {
+            await ActivateRelayAsync(caseId, effects, cancellationToken);
+        }
+        finally
+        {
+            RelayEffects.Return(effects);
+        }
+    }
+
+    private async Task ActivateRelayAsync(string caseId, RelayEffects effects, CancellationToken cancellationToken)
+    {
         if (_eventLog.IsDurable)
         {
             // The log is the case. The ids it raised matter to the fold too: a drop that fired on the server clock before
@@ -140,8 +150,19 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
     public async Task<CaseApplyResult> Apply(TouchpointEvent[] events)
     {
         var now = _clock.GetUtcNow();
-        var effects = _effects;
-        effects.Clear();
+        var effects = RelayEffects.Rent();
+        try
+        {
+            return await ApplyAsync(events, now, effects);
+        }
+        finally
+        {
+            RelayEffects.Return(effects);
+        }
+    }
+
+    private async Task<CaseApplyResult> ApplyAsync(TouchpointEvent[] events, DateTimeOffset now, RelayEffects effects)
+    {
         var applied = new bool[events.Length];
         TimeSpan?[]? timeToAccept = null;
         var figuresMayChange = false;
@@ -171,9 +192,15 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
     public async Task CheckDeadlines()
     {
         _deadline.Fired();
-        var effects = _effects;
-        effects.Clear();
-        await SettleAsync(effects, figuresMayChange: false);
+        var effects = RelayEffects.Rent();
+        try
+        {
+            await SettleAsync(effects, figuresMayChange: false);
+        }
+        finally
+        {
+            RelayEffects.Return(effects);
+        }
     }
 
     /// <summary>After any change: passed deadlines fire, figures move, alerts go out, the next deadline is armed.</summary>

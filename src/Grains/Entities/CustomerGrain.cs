@@ -32,7 +32,7 @@ public sealed record Reading([property: Id(0)] DateTimeOffset At, [property: Id(
 
 /// <summary>
 /// A customer across their cases: whether they leave happier than they came, and which of their cases
-/// to check when they get in touch without naming one. Put away after an idle minute: a customer hears
+/// to check when they get in touch without naming one. Put away after <see cref="IdleAge"/>: a customer hears
 /// only from the silos' feeds, in bursts, and coming back from its snapshot (or the event log) is cheap.
 /// </summary>
 public sealed class CustomerGrain(
@@ -42,6 +42,9 @@ public sealed class CustomerGrain(
     FigureAggregator figures)
     : SnapshotGrain<CustomerState>(store, snapshots), ICustomerGrain
 {
+    /// <summary>A customer idle this long is put away (the silo's collection age for customers).</summary>
+    public static readonly TimeSpan IdleAge = TimeSpan.FromSeconds(30);
+
     private CustomerState S => Stored;
 
     protected override bool WritesSnapshots => !eventLog.IsDurable;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using TopOfHeart.Contracts.Alerts;
 using TopOfHeart.Contracts.Events;
 using TopOfHeart.Contracts.Figures;
@@ -26,9 +27,9 @@ public sealed class CaseRelay
 {
     private readonly DetectionSettings _settings;
     private readonly List<Entry> _log = [];
-    private readonly HashSet<string> _eventIds = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _raised = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _autoResolved = new(StringComparer.Ordinal);
+    private readonly SmallStringSet _eventIds = new();
+    private readonly SmallStringSet _raised = new();
+    private readonly SmallStringSet _autoResolved = new();
     private long _sequence;
     private FoldState _state = new();
 
@@ -640,7 +641,7 @@ public sealed class CaseRelay
         public bool Exists;
         public string? CustomerId;
         public string? Owner;
-        public readonly HashSet<string> Owners = new(StringComparer.Ordinal);
+        public readonly SmallStringSet Owners = new();
         public bool Resolved;
         public DateTimeOffset? OpenedAt;
         public DateTimeOffset? ResolvedAt;
@@ -659,7 +660,7 @@ public sealed class CaseRelay
         public readonly List<HeldChase> HeldChases = [];
 
         // Chasing alerts raised before that this fold shows false: no baton was in flight at their contact.
-        public readonly HashSet<string> Withdrawn = new(StringComparer.Ordinal);
+        public readonly SmallStringSet Withdrawn = new();
     }
 
     private sealed record Baton(Leg Leg, DateTimeOffset DueAt);
@@ -727,6 +728,20 @@ public sealed class CaseRelay
 /// <summary>What applying events or passing deadlines asks the world to do.</summary>
 public sealed class RelayEffects
 {
+    // Cleared instances shared by the silo's cases: one per call in progress, not one per live case (whose lists and
+    // map keep their grown capacity) and not a fresh one per call either.
+    private static readonly ConcurrentBag<RelayEffects> Pool = [];
+    private const int PoolLimit = 256;
+
+    /// <summary>A cleared instance; give it back with <see cref="Return"/> when the call is done with it.</summary>
+    public static RelayEffects Rent() => Pool.TryTake(out var effects) ? effects : new RelayEffects();
+
+    public static void Return(RelayEffects effects)
+    {
+        effects.Clear();
+        if (Pool.Count < PoolLimit) Pool.Add(effects);
+    }
+
     public List<Alert> Raised { get; } = [];
 
     /// <summary>Alert ids to resolve, each with <see cref="CaseRelay.ResolutionOf"/>.</summary>
