@@ -730,16 +730,24 @@ public sealed class RelayEffects
 {
     // Cleared instances shared by the silo's cases: one per call in progress, not one per live case (whose lists and
     // map keep their grown capacity) and not a fresh one per call either.
-    private static readonly ConcurrentBag<RelayEffects> Pool = [];
+    // (A queue with its own count: ConcurrentBag.Count takes every lock of the bag.)
+    private static readonly ConcurrentQueue<RelayEffects> Pool = new();
+    private static int _pooled;
     private const int PoolLimit = 256;
 
     /// <summary>A cleared instance; give it back with <see cref="Return"/> when the call is done with it.</summary>
-    public static RelayEffects Rent() => Pool.TryTake(out var effects) ? effects : new RelayEffects();
+    public static RelayEffects Rent()
+    {
+        if (!Pool.TryDequeue(out var effects)) return new RelayEffects();
+        Interlocked.Decrement(ref _pooled);
+        return effects;
+    }
 
     public static void Return(RelayEffects effects)
     {
         effects.Clear();
-        if (Pool.Count < PoolLimit) Pool.Add(effects);
+        if (Interlocked.Increment(ref _pooled) <= PoolLimit) Pool.Enqueue(effects);
+        else Interlocked.Decrement(ref _pooled);
     }
 
     public List<Alert> Raised { get; } = [];
