@@ -220,7 +220,10 @@ public static class ReportWriter
                 md.AppendLine($"Silo RSS {mem.SiloRssBaselineMiB:0} MiB before the load, {mem.SiloRssEndMiB:0} MiB at the end (peak {mem.SiloRssPeakMiB:0} MiB) with {mem.OpenCases:N0} open cases and {mem.BatonsInFlight:N0} batons in flight ({mem.CasesStarted:N0} cases told)." +
                     (mem.KiBPerCase is { } told ? $" {told:0.0} KiB per case told (open or resolved)." : "") +
                     (mem.KiBPerOpenCase is { } per ? $" **{per:0.0} KiB per open case**; at that rate 200,000 open cases take about {mem.ProjectedRssAt200kOpenCasesMiB:0} MiB." : "") +
-                    (mem.SiloManagedHeapEndMiB is { } heap ? $" Of the RSS at the end, the managed heap after the silo's last collection was {heap:0} MiB (GC committed {mem.SiloGcCommittedEndMiB:0} MiB)." : ""));
+                    (mem.SiloManagedHeapEndMiB is { } heap ? $" Of the RSS at the end, the managed heap after the silo's last collection was {heap:0} MiB (GC committed {mem.SiloGcCommittedEndMiB:0} MiB)." : "") +
+                    (mem.CasesInMemoryEnd is { } live
+                        ? $" In memory at the end: {live:N0} cases and {mem.CustomersInMemoryEnd:N0} customers; the rest are put away (idle or resolved) as {mem.StoredSnapshotsEnd:N0} stored snapshots."
+                        : ""));
             }
 
             if (r.Cpu is { } c)

@@ -33,7 +33,10 @@ public sealed record MemoryFigures(
     double? KiBPerOpenCase,
     double? ProjectedRssAt200kOpenCasesMiB,
     double? SiloManagedHeapEndMiB = null,
-    double? SiloGcCommittedEndMiB = null);
+    double? SiloGcCommittedEndMiB = null,
+    long? CasesInMemoryEnd = null,
+    long? CustomersInMemoryEnd = null,
+    long? StoredSnapshotsEnd = null);
 
 public sealed record CpuFigures(
     double SiloAvgPercent,

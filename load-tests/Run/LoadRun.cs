@@ -178,7 +178,17 @@ public sealed class LoadRun(RunOptions options)
 
             Summarise(report, oracle, traffic, driver, census, boards, floor, sampler, baselineRss, endRss, loadFrom, loadTo);
             if (report.Memory is { } memory && heap is { } h)
-                report.Memory = memory with { SiloManagedHeapEndMiB = Mib(h.HeapBytes), SiloGcCommittedEndMiB = Mib(h.CommittedBytes) };
+            {
+                report.Memory = memory with
+                {
+                    SiloManagedHeapEndMiB = h.Memory is { } m ? Mib(m.HeapBytes) : null,
+                    SiloGcCommittedEndMiB = h.Memory is { } c ? Mib(c.CommittedBytes) : null,
+                    CasesInMemoryEnd = h.Grains?.CasesInMemory,
+                    CustomersInMemoryEnd = h.Grains?.CustomersInMemory,
+                    StoredSnapshotsEnd = h.Grains?.StoredSnapshots,
+                };
+            }
+
             if (silo.HasExited) report.Problems.Add($"The silo exited during the run:\n{silo.Tail(20)}");
         }
         finally
@@ -340,16 +350,21 @@ public sealed class LoadRun(RunOptions options)
 
     private sealed record SiloMemory(long HeapBytes, long CommittedBytes);
 
-    private sealed record SiloHealth(SiloMemory? Memory);
+    private sealed record SiloGrains(long CasesInMemory, long CustomersInMemory, long? StoredSnapshots);
 
-    /// <summary>The silo's managed heap after its last collection and what its GC has committed (from <c>/health</c>).</summary>
-    private static async Task<SiloMemory?> ReadHeapAsync(Uri? silo, CancellationToken cancellation)
+    private sealed record SiloHealth(SiloMemory? Memory, SiloGrains? Grains);
+
+    /// <summary>
+    /// The silo's managed heap after its last collection, what its GC has committed, and the cases and customers it holds
+    /// live (from <c>/health</c>).
+    /// </summary>
+    private static async Task<SiloHealth?> ReadHeapAsync(Uri? silo, CancellationToken cancellation)
     {
         if (silo is null) return null;
         using var http = new HttpClient { BaseAddress = silo, Timeout = TimeSpan.FromSeconds(30) };
         try
         {
-            return (await http.GetFromJsonAsync<SiloHealth>("/health", Json, cancellation))?.Memory;
+            return await http.GetFromJsonAsync<SiloHealth>("/health", Json, cancellation);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException)
         {

@@ -31,11 +31,17 @@ public sealed class PutAwayTests(RelayCluster relay) : IClassFixture<RelayCluste
         await relay.IngestAsync(opened, s.Request(t0 + Minutes(1), "Sales", "Billing"), s.Accept(t0 + Minutes(2), "Billing"));
         var open = (await grain.GetView())!;
         Assert.False(Snapshots.Contains(StorageNames.Case, grain.GetGrainId()));
+        var census = relay.SiloServices.GetRequiredService<GrainCensus>();
+        var liveBefore = census.CasesInMemory;
+        Assert.True(liveBefore >= 1, "the open case counts as held in memory");
 
         await relay.IngestAsync(s.Resolved(t0 + Minutes(3), "Billing"));
         await Eventually.Async(
             () => Task.FromResult<string?>(Snapshots.Contains(StorageNames.Case, grain.GetGrainId()) ? "kept" : null),
             "the resolved case's snapshot, written as it was put away");
+        await Eventually.Async(
+            () => Task.FromResult<string?>(census.CasesInMemory < liveBefore ? "counted out" : null),
+            "the resolved case counted out of memory");
 
         var back = (await grain.GetView())!;
         Assert.Equal("resolved", back.Status);

@@ -165,10 +165,19 @@ public sealed class EntityApiTests(SiloFixture silo) : IClassFixture<SiloFixture
     }
 
     [Fact]
-    public async Task Health_is_200_while_the_silo_serves()
+    public async Task Health_is_200_while_the_silo_serves_and_counts_the_cases_and_customers_it_holds_live()
     {
+        var s = new Story("health-census");
+        await silo.IngestAsync(s.Opened(Now - Seconds(5), "Sales"));
+        await silo.FlushFiguresAsync();
+
         var reply = await silo.GetAsync("/health");
 
         Assert.Equal(HttpStatusCode.OK, reply.Status);
+        var grains = reply.Json.GetProperty("grains");
+        Assert.True(grains.GetProperty("casesInMemory").GetInt64() >= 1, grains.ToString());
+        Assert.True(grains.GetProperty("customersInMemory").GetInt64() >= 1, grains.ToString());
+        Assert.True(grains.GetProperty("storedSnapshots").GetInt64() >= 0, grains.ToString());
+        Assert.True(reply.Json.GetProperty("memory").GetProperty("heapBytes").GetInt64() > 0);
     }
 }

@@ -50,6 +50,8 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
 
     private readonly CaseWakeups _wakeups;
     private readonly AlertRaiser _raiser;
+    private readonly GrainCensus _census;
+    private IDisposable? _inMemory;
 
     /// <summary>
     /// An open case idle this long is put away (the silo's collection age for cases); a deadline nearer than this
@@ -74,10 +76,12 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
         FigureAggregator figures,
         CaseWakeups wakeups,
         AlertRaiser raiser,
+        GrainCensus census,
         ILogger<CaseGrain> logger)
         : base(stateFactory.Create<CaseState>(context, StoreConfiguration), snapshots)
     {
         _wakeups = wakeups;
+        _census = census;
         _raiser = raiser;
         _eventLog = eventLog;
         _alertStore = alertStore;
@@ -104,6 +108,8 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
         {
             RelayEffects.Return(effects);
         }
+
+        _inMemory = _census.CaseIn();
     }
 
     private async Task ActivateRelayAsync(string caseId, RelayEffects effects, CancellationToken cancellationToken)
@@ -150,6 +156,7 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _deadline?.Dispose();
+        _inMemory?.Dispose();
         if (_relay?.NextDeadline is { } due) _wakeups.Register(this.GetPrimaryKeyString(), due);
         await base.OnDeactivateAsync(reason, cancellationToken);
     }

@@ -41,13 +41,16 @@ public sealed class CustomerGrain(
     IPersistentStateFactory stateFactory,
     IOptions<SnapshotSettings> snapshots,
     IEventStore eventLog,
-    FigureAggregator figures)
+    FigureAggregator figures,
+    GrainCensus census)
     : SnapshotGrain<CustomerState>(stateFactory.Create<CustomerState>(context, StoreConfiguration), snapshots), ICustomerGrain
 {
     private static readonly PersistentStateAttribute StoreConfiguration = new(StorageNames.Customer, StorageNames.RebuiltProvider);
 
     /// <summary>A customer idle this long is put away (the silo's collection age for customers).</summary>
     public static readonly TimeSpan IdleAge = TimeSpan.FromSeconds(30);
+
+    private IDisposable? _inMemory;
 
     private CustomerState S => Stored;
 
@@ -56,13 +59,23 @@ public sealed class CustomerGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         await base.OnActivateAsync(cancellationToken);
-        if (!eventLog.IsDurable) return;
-        foreach (var e in await eventLog.ReadCustomerAsync(this.GetPrimaryKeyString(), cancellationToken))
+        if (eventLog.IsDurable)
         {
-            if (!S.Seen.Add(e.EventId)) continue;
-            S.EventCount++;
-            Track(e);
+            foreach (var e in await eventLog.ReadCustomerAsync(this.GetPrimaryKeyString(), cancellationToken))
+            {
+                if (!S.Seen.Add(e.EventId)) continue;
+                S.EventCount++;
+                Track(e);
+            }
         }
+
+        _inMemory = census.CustomerIn();
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _inMemory?.Dispose();
+        return base.OnDeactivateAsync(reason, cancellationToken);
     }
 
     public async Task<bool[]> Apply(TouchpointEvent[] events)

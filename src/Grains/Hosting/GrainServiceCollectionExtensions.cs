@@ -44,6 +44,7 @@ public static class GrainServiceCollectionExtensions
         services.TryAddSingleton<IEventStore, NoEventStore>();
         services.TryAddSingleton<IAlertStore, NoAlertStore>();
         services.AddSingleton<FigureAggregator>();
+        services.AddSingleton<GrainCensus>();
         services.AddSingleton<FigureFlushService>();
         services.AddHostedService(sp => sp.GetRequiredService<FigureFlushService>());
         services.AddSingleton<AlertRaiser>();

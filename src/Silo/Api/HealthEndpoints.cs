@@ -1,3 +1,6 @@
+using Orleans.Storage;
+using TopOfHeart.Grains.Hosting;
+
 namespace TopOfHeart.Silo.Api;
 
 public static class HealthEndpoints
@@ -5,8 +8,9 @@ public static class HealthEndpoints
     /// <summary><c>GET /health</c>: 200 while this silo is an active member of its cluster; never needs a key.</summary>
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/health", (ISiloStatusOracle membership) =>
+        routes.MapGet("/health", (ISiloStatusOracle membership, GrainCensus census, IServiceProvider services) =>
         {
+            var stored = services.GetKeyedService<IGrainStorage>(StorageNames.RebuiltProvider) as InProcessGrainStorage;
             var status = membership.CurrentStatus;
             var gc = GC.GetGCMemoryInfo();
             var body = new
@@ -22,6 +26,14 @@ public static class HealthEndpoints
                     fragmentedBytes = gc.FragmentedBytes,
                     committedBytes = gc.TotalCommittedBytes,
                     workingSetBytes = Environment.WorkingSet,
+                },
+
+                // Cases and customers held live in this silo, and the snapshots kept of those put away at least once (idle or resolved).
+                grains = new
+                {
+                    casesInMemory = census.CasesInMemory,
+                    customersInMemory = census.CustomersInMemory,
+                    storedSnapshots = stored?.Count,
                 },
             };
             return status == SiloStatus.Active
