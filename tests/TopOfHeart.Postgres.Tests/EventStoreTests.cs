@@ -71,6 +71,52 @@ public sealed class EventStoreTests(PostgresServer server, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task An_append_names_the_cases_the_log_held_nothing_of_before_it()
+    {
+        var (database, _) = await NewLogAsync();
+        await using var __ = database;
+        await using var store = new PostgresEventStore(database, NullLogger<PostgresEventStore>.Instance);
+
+        var first = await store.AppendAsync([Event("a1", "case-a"), Event("a2", "case-a"), Event("c1", null, EventType.CustomerContact)], [], default);
+        Assert.Equal(["case-a"], first.NewCases!.Order());
+
+        // case-a has logged events now; case-b is new even though its only event comes after case-a's in the batch.
+        var second = await store.AppendAsync([Event("a3", "case-a"), Event("b1", "case-b")], [], default);
+        Assert.Equal(["case-b"], second.NewCases!.Order());
+
+        // A retry of a logged event is no news about its case.
+        var retry = await store.AppendAsync([Event("b1", "case-b")], [], default);
+        Assert.Empty(retry.NewCases!);
+    }
+
+    [Fact]
+    public async Task A_log_growing_from_empty_is_analysed_by_the_silo_without_waiting_for_autovacuum()
+    {
+        var (database, connectionString) = await NewLogAsync();
+        await using var __ = database;
+        await using var store = new PostgresEventStore(database, NullLogger<PostgresEventStore>.Instance);
+        await Sql.ExecuteAsync(connectionString, "ALTER TABLE toh_event SET (autovacuum_enabled = false)");
+
+        for (var r = 0; r < 30; r++)
+        {
+            await store.AppendAsync(Enumerable.Range(0, 200).Select(k => Event($"grow-{r}-{k}", $"case-{r}-{k / 5}")).ToList(), [], default);
+        }
+
+        // 6,000 rows appended: past the first threshold (5,000), so the planner knows the log holds thousands of rows
+        // (the analysis runs beside the last appends, so it saw 5,000 to 6,000 of them), not the handful of an empty table.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        long analysed;
+        while ((analysed = await Sql.ScalarAsync<long>(connectionString, "SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'toh_event'")) == 0
+               && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(1, analysed);
+        Assert.InRange(await Sql.ScalarAsync<long>(connectionString, "SELECT reltuples::bigint FROM pg_class WHERE oid = 'toh_event'::regclass"), 5000L, 6000L);
+    }
+
+    [Fact]
     public async Task A_batch_marked_applied_leaves_the_pending_list()
     {
         var (database, connectionString) = await NewLogAsync();

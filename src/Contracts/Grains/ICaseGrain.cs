@@ -11,6 +11,13 @@ public interface ICaseGrain : IGrainWithStringKey
     [Alias("Apply")]
     Task<CaseApplyResult> Apply(TouchpointEvent[] events);
 
+    /// <summary>
+    /// Like <see cref="Apply"/>, for a case the durable event log held nothing of before these events: if this call
+    /// brings the case into memory, it starts empty instead of reading the log back.
+    /// </summary>
+    [Alias("ApplyFirst")]
+    Task<CaseApplyResult> ApplyFirst(TouchpointEvent[] events);
+
     [Alias("GetView")]
     Task<CaseView?> GetView();
 

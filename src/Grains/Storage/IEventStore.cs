@@ -25,7 +25,14 @@ public interface IEventStore
     Task<IReadOnlyList<TouchpointEvent>> ReadCustomerAsync(string customerId, CancellationToken cancellationToken);
 }
 
-public sealed record AppendResult(bool[] IsNew, long BatchId);
+public sealed record AppendResult(bool[] IsNew, long BatchId)
+{
+    /// <summary>
+    /// The cases of the batch that had no event in the log before it: their grains, if not in memory, start empty
+    /// instead of reading the log (a new case costs no read). Null when the store does not tell.
+    /// </summary>
+    public IReadOnlySet<string>? NewCases { get; init; }
+}
 
 /// <summary>A moment at which a case must check its deadlines even if no silo that knew about it is alive.</summary>
 /// <param name="EventId">The event that set the deadline; the wake-up is kept only if that event is new.</param>

@@ -87,7 +87,7 @@ public sealed partial class IngestPipeline(
         // Durable from here: whatever happens below, the answer is "accepted" and the sweep finishes the job.
         // Marked applied once every case (and customer of a caseless event) has the events. What the feed still carries
         // to customers, employees and touchpoints goes out within its period; a customer rebuilds from the log anyway.
-        if (await ApplyToGrainsAsync(fresh, cancellationToken, waitForFeed: false))
+        if (await ApplyToGrainsAsync(fresh, cancellationToken, waitForFeed: false, appended.NewCases))
         {
             try
             {
@@ -104,10 +104,12 @@ public sealed partial class IngestPipeline(
 
     /// <summary>Applies logged events to the grains (again); true when every case and customer took them.</summary>
     /// <param name="waitForFeed">Also wait until the entity feed has delivered them (the recovery sweep does).</param>
-    public async Task<bool> ApplyToGrainsAsync(IReadOnlyList<TouchpointEvent> events, CancellationToken cancellationToken, bool waitForFeed = true)
+    /// <param name="newCases">Cases the log held nothing of before these events (they need not read it back).</param>
+    public async Task<bool> ApplyToGrainsAsync(
+        IReadOnlyList<TouchpointEvent> events, CancellationToken cancellationToken, bool waitForFeed = true, IReadOnlySet<string>? newCases = null)
     {
         if (events.Count == 0) return true;
-        var routed = await RouteAsync(events, logDecides: true, cancellationToken);
+        var routed = await RouteAsync(events, logDecides: true, cancellationToken, newCases);
         if (routed.Status.Contains(EventStatus.Failed)) return false;
         if (waitForFeed) await routed.Delivered;
         return true;
@@ -131,7 +133,8 @@ public sealed partial class IngestPipeline(
     }
 
     /// <param name="logDecides">True when the event log already told new from duplicate: every event counts as applied.</param>
-    private async Task<Routed> RouteAsync(IReadOnlyList<TouchpointEvent> events, bool logDecides, CancellationToken cancellationToken)
+    private async Task<Routed> RouteAsync(
+        IReadOnlyList<TouchpointEvent> events, bool logDecides, CancellationToken cancellationToken, IReadOnlySet<string>? newCases = null)
     {
         var routed = new Routed(events.Count);
         var timeToAccept = new TimeSpan?[events.Count];
@@ -187,7 +190,8 @@ public sealed partial class IngestPipeline(
         {
             try
             {
-                var result = await grains.Get<ICaseGrain>(caseId).Apply(Pick(indexes));
+                var grain = grains.Get<ICaseGrain>(caseId);
+                var result = await (newCases?.Contains(caseId) == true ? grain.ApplyFirst(Pick(indexes)) : grain.Apply(Pick(indexes)));
                 for (var k = 0; k < indexes.Count; k++)
                 {
                     routed.Status[indexes[k]] = result.Applied[k] ? EventStatus.Accepted : EventStatus.Duplicate;

@@ -29,10 +29,14 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
         "woken AS (INSERT INTO toh_wakeup (case_id, due_at) " +
         "SELECT w.case_id, w.due_at FROM unnest(@wakeEvents, @wakeCases, @wakeDue) AS w(event_id, case_id, due_at) " +
         "WHERE w.event_id IN (SELECT event_id FROM fresh) ORDER BY 1, 2 ON CONFLICT DO NOTHING) " +
-        "SELECT coalesce((SELECT batch_id FROM pending), 0), array(SELECT event_id FROM fresh)";
+        // The main query sees the log as it was before this statement (the CTEs' inserts are invisible to it): the cases
+        // named here with no row in it are new, and their grains need not read the log when they activate.
+        "SELECT coalesce((SELECT batch_id FROM pending), 0), array(SELECT event_id FROM fresh), " +
+        "array(SELECT DISTINCT k FROM unnest(@cases) AS k WHERE k IS NOT NULL AND NOT EXISTS (SELECT 1 FROM toh_event t WHERE t.case_id = k))";
 
     private readonly NpgsqlDataSource database;
     private readonly AppliedBatchMarks applied;
+    private readonly LogStatistics statistics;
     private readonly ReadCoalescer caseReads;
     private readonly ReadCoalescer customerReads;
 
@@ -40,6 +44,7 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
     {
         this.database = database;
         applied = new AppliedBatchMarks(database, logger);
+        statistics = new LogStatistics(database, logger);
 
         // Rebuild reads may take a quarter of the pool each: appends, alerts and the sweep keep the rest.
         var readQueries = Math.Max(1, new NpgsqlConnectionStringBuilder(database.ConnectionString).MaxPoolSize / 4);
@@ -90,16 +95,20 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
 
         long batchId;
         HashSet<string> inserted;
+        HashSet<string> newCases;
         await using (var reader = await append.ExecuteReaderAsync(cancellationToken))
         {
             await reader.ReadAsync(cancellationToken);
             batchId = reader.GetInt64(0);
             inserted = new HashSet<string>(reader.GetFieldValue<string[]>(1), StringComparer.Ordinal);
+            newCases = new HashSet<string>(reader.GetFieldValue<string[]>(2), StringComparer.Ordinal);
         }
+
+        statistics.Appended(inserted.Count);
 
         // An id twice in one call is new once, at its first occurrence.
         for (var i = 0; i < events.Count; i++) isNew[i] = inserted.Remove(events[i].EventId);
-        return new AppendResult(isNew, batchId);
+        return new AppendResult(isNew, batchId) { NewCases = newCases };
     }
 
     /// <summary>Returns at once: the delete is shared with the marks of concurrent requests (see <see cref="AppliedBatchMarks"/>).</summary>
