@@ -24,8 +24,27 @@ public sealed class EmployeeState
     [Id(8)] public double FeedbackSum { get; set; }
     [Id(9)] public int FeedbackCount { get; set; }
     [Id(10)] public HashSet<string> Departments { get; set; } = new(StringComparer.Ordinal);
-    [Id(11)] public HashSet<string> Customers { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Snapshots written before customers were hashed (see <see cref="CustomerHashes"/>).</summary>
+    [Id(11)] public HashSet<string>? Customers { get; set; }
     [Id(12)] public DateTimeOffset? LastEventAt { get; set; }
+
+    /// <summary>
+    /// Every customer served, as a 64-bit <see cref="IdHash"/>: 8 bytes each instead of the id's string, in memory
+    /// and in the snapshot written every 5 s on PostgreSQL (a busy employee's had grown past 400 KB).
+    /// </summary>
+    [Id(13)] public HashSet<ulong> CustomerHashes { get; set; } = new();
+
+    /// <summary>The served set, with customers of an older snapshot hashed in.</summary>
+    public HashSet<ulong> Served()
+    {
+        if (Customers is { } legacy)
+        {
+            foreach (var customer in legacy) CustomerHashes.Add(IdHash.Of(customer));
+            Customers = null;
+        }
+
+        return CustomerHashes;
+    }
 }
 
 /// <summary>One employee's moments of truth: the raw material for recognising who delights customers.</summary>
@@ -47,7 +66,7 @@ public sealed class EmployeeGrain(
             if (!S.Seen.Add(e.EventId)) continue;
             S.EventCount++;
             if (S.LastEventAt is null || e.OccurredAt > S.LastEventAt) S.LastEventAt = e.OccurredAt;
-            S.Customers.Add(e.CustomerId);
+            S.Served().Add(IdHash.Of(e.CustomerId));
             var day = CaseRelay.DayNumber(e.OccurredAt);
             if (e.Department is { } department && S.Departments.Add(department))
                 deltas.Add(new FigureDelta(FigureKey.Of(Metric.EmployeeDepartment, employee, department), 1));
@@ -108,7 +127,7 @@ public sealed class EmployeeGrain(
             AverageFeedback = S.FeedbackCount == 0 ? null : S.FeedbackSum / S.FeedbackCount,
             FeedbackCount = S.FeedbackCount,
             Departments = S.Departments.Order(StringComparer.Ordinal).ToList(),
-            CustomersServed = S.Customers.Count,
+            CustomersServed = S.Served().Count,
             LastEventAt = S.LastEventAt,
         });
     }
