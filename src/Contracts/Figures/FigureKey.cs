@@ -79,6 +79,15 @@ public sealed class Contribution
 
     public long this[FigureKey key] => _counts.GetValueOrDefault(key);
 
+    public void Clear() => _counts.Clear();
+
+    /// <summary>Becomes a copy of <paramref name="other"/>, reusing its own table.</summary>
+    public void CopyFrom(Contribution other)
+    {
+        _counts.Clear();
+        foreach (var (key, value) in other._counts) _counts[key] = value;
+    }
+
     /// <summary>What to add to the floor's figures to go from <paramref name="before"/> to <paramref name="after"/>.</summary>
     public static void Diff(Contribution? before, Contribution? after, List<FigureDelta> into)
     {

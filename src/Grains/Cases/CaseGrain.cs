@@ -45,6 +45,9 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
     private CaseRelay _relay = null!;
     private bool _restored;
     private Contribution _contribution = new();
+
+    [ThreadStatic] private static Contribution? t_scratch;
+    [ThreadStatic] private static List<FigureDelta>? t_deltas;
     private readonly List<Alert> _unsentAlerts = [];
     private readonly List<string> _unsentResolutions = [];
     private GrainDeadline _deadline = null!;
@@ -260,11 +263,18 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
 
         if (figuresMayChange || activating || !effects.IsEmpty || _relay.NextDeadline != nextBefore)
         {
-            var after = _relay.Contribution();
-            var deltas = new List<FigureDelta>();
+            // Counted into a per-thread scratch table and copied only when something moved: no allocation per call.
+            var after = t_scratch ??= new Contribution();
+            after.Clear();
+            _relay.Contribution(after);
+            var deltas = t_deltas ??= [];
+            deltas.Clear();
             Contribution.Diff(_contribution, after, deltas);
-            _contribution = after;
-            _figures.Add(deltas);
+            if (deltas.Count > 0)
+            {
+                _contribution.CopyFrom(after);
+                _figures.Add([.. deltas]);
+            }
         }
 
         if (!effects.IsEmpty)

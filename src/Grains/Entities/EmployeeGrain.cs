@@ -59,7 +59,7 @@ public sealed class EmployeeGrain(
     public Task Apply(TouchpointEvent[] events, TimeSpan?[] timeToAccept)
     {
         var employee = this.GetPrimaryKeyString();
-        var deltas = new List<FigureDelta>();
+        var deltas = new List<FigureDelta>(events.Length * 3);
         for (var i = 0; i < events.Length; i++)
         {
             var e = events[i];

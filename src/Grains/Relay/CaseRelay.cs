@@ -177,8 +177,15 @@ public sealed class CaseRelay
     public Contribution Contribution()
     {
         var c = new Contribution();
+        Contribution(c);
+        return c;
+    }
+
+    /// <summary>Adds the case's contribution to <paramref name="c"/> (the caller clears it: no allocation per call).</summary>
+    public void Contribution(Contribution c)
+    {
         var s = _state;
-        if (!s.Exists) return c;
+        if (!s.Exists) return;
         if (!s.Resolved && s.Owner is not null) c.Add(FigureKey.Of(Metric.OpenCases, s.Owner));
         if (s.InFlight is { } baton) c.Add(FigureKey.Of(Metric.BatonsWaiting, baton.Leg.To, baton.Leg.From));
         foreach (var leg in s.Legs)
@@ -192,8 +199,6 @@ public sealed class CaseRelay
                 c.Add(FigureKey.Of(Metric.Dropped, leg.From, leg.To, DayNumber(due)));
             if (leg.TimeToAccept is { } taken) c.Add(FigureKey.Of(Metric.AcceptTime, leg.To, n: AcceptTimeBuckets.Of(taken)));
         }
-
-        return c;
     }
 
     public static int DayNumber(DateTimeOffset at) => DateOnly.FromDateTime(at.UtcDateTime).DayNumber;
