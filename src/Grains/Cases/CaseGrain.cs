@@ -42,8 +42,7 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
     private readonly TimeProvider _clock;
     private readonly FigureAggregator _figures;
     private readonly ILogger<CaseGrain> _logger;
-    private CaseRelay _relay = null!;
-    private bool _restored;
+    private CaseRelay _relay = null!; // set by RestoreAsync, before any call uses it
     private Contribution _contribution = new();
 
     [ThreadStatic] private static Contribution? t_scratch;
@@ -112,7 +111,7 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
     /// <summary>Builds the relay once per activation: from the log, from the snapshot, or empty.</summary>
     private async Task RestoreAsync(bool newCase, CancellationToken cancellationToken)
     {
-        if (_restored) return;
+        if (_relay is not null) return;
         var effects = RelayEffects.Rent();
         try
         {
@@ -126,12 +125,7 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
 
     private async Task ActivateRelayAsync(string caseId, bool newCase, RelayEffects effects, CancellationToken cancellationToken)
     {
-        CaseRelay relay;
-        if (_eventLog.IsDurable && newCase)
-        {
-            relay = new CaseRelay(caseId, _detection);
-        }
-        else if (_eventLog.IsDurable)
+        if (_eventLog.IsDurable && !newCase)
         {
             // The log is the case. The ids it raised matter to the fold too: a drop that fired on the server clock before
             // an accept reported late stays a drop (books would refuse a second raise anyway).
@@ -139,22 +133,20 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
             var alerting = _alertStore.ReadCaseAlertIdsAsync(caseId, cancellationToken);
             await Task.WhenAll(reading, alerting);
             var (events, alerts) = (await reading, await alerting);
-            relay = CaseRelay.Restore(caseId, _detection, events, alerts.Raised, alerts.Resolved, _clock.GetUtcNow(), effects);
+            _relay = CaseRelay.Restore(caseId, _detection, events, alerts.Raised, alerts.Resolved, _clock.GetUtcNow(), effects);
         }
         else if (HasStoredState)
         {
-            relay = CaseRelay.Restore(caseId, _detection, Stored.Events, Stored.RaisedAlertIds, Stored.AutoResolvedAlertIds,
+            _relay = CaseRelay.Restore(caseId, _detection, Stored.Events, Stored.RaisedAlertIds, Stored.AutoResolvedAlertIds,
                 _clock.GetUtcNow(), effects);
             _unsentAlerts.AddRange(Stored.UnsentAlerts);
             _unsentResolutions.AddRange(Stored.UnsentResolutions);
         }
         else
         {
-            relay = new CaseRelay(caseId, _detection);
+            // A new case, or (embedded) one never put away. On PostgreSQL no snapshot is written, so a new case lands here.
+            _relay = new CaseRelay(caseId, _detection);
         }
-
-        _relay = relay;
-        _restored = true;
 
         if (HasStoredState && Stored.Counted is { } counted)
         {
