@@ -26,7 +26,11 @@ public sealed class CrashBeforeApplyTests(PostgresServer server, ITestOutputHelp
             async () => await Sql.ScalarAsync<long>(cluster.Database, "SELECT count(*) FROM toh_pending_batch") == 0,
             TimeSpan.FromSeconds(30), "the recovery sweep applies the pending batch and forgets it");
         output.WriteLine($"pending batch applied {silo.SinceStart.Elapsed.TotalSeconds:F1} s after the silo started ({swept.TotalSeconds:F1} s after it was healthy)");
-        Assert.Contains("Re-applied pending batch", File.ReadAllText(silo.LogPath));
+
+        // The sweep logs after its commit, and the silo's output reaches its log file a moment later still.
+        await Api.EventuallyAsync(
+            () => Task.FromResult(File.ReadAllText(silo.LogPath).Contains("Re-applied pending batch", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(10), "the silo's log says the sweep re-applied the pending batch");
 
         // Only the sweep feeds employees, touchpoints and departments (cases and customers would rebuild from the log anyway).
         foreach (var (employee, count) in CountBy(events, e => e.EmployeeId))
