@@ -232,6 +232,13 @@ public static class ReportWriter
                 md.AppendLine(inv, $"CPU during the load (100 % = one core, the machine has {r.Machine.Cores}): silo {c.SiloAvgPercent:0} % average (peak {c.SiloPeakPercent:0} %), LiveBoard {c.LiveBoardAvgPercent:0} %, generator {c.GeneratorAvgPercent:0} %, machine {c.MachineAvgPercent:0} %, of which other processes {c.OtherProcessesAvgPercent:0} %. Load average before the run {c.LoadAverageBefore}, after {c.LoadAverageAfter}.");
             }
 
+            if (r.Gc is { } gc)
+            {
+                var collections = gc.Gen0Collections;
+                md.AppendLine();
+                md.AppendLine(inv, $"Silo GC during the load: {gc.Gen0Collections:N0} collections ({gc.Gen1Collections:N0} of them gen 1 or older, {gc.Gen2Collections:N0} gen 2), {gc.PausedMs:N0} ms paused in all ({gc.PausedPercent:0.0} % of the load time, {(collections > 0 ? gc.PausedMs / collections : 0):0.0} ms a collection on average); young generation capped at {(gc.Gen0MaxBudgetBytes is { } b ? $"{b / (1024.0 * 1024):0.#} MiB a heap" : "the runtime's default")}.");
+            }
+
             md.AppendLine();
             md.AppendLine(inv, $"![resources]({charts["resources"]})");
             md.AppendLine();

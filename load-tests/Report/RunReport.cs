@@ -38,6 +38,15 @@ public sealed record MemoryFigures(
     long? CustomersInMemoryEnd = null,
     long? StoredSnapshotsEnd = null);
 
+/// <summary>The silo's collector during the load: collections by generation (gen 1 counts include gen 2, as the runtime counts them) and time paused.</summary>
+public sealed record GcFigures(
+    long Gen0Collections,
+    long Gen1Collections,
+    long Gen2Collections,
+    double PausedMs,
+    double PausedPercent,
+    long? Gen0MaxBudgetBytes);
+
 public sealed record CpuFigures(
     double SiloAvgPercent,
     double SiloPeakPercent,
@@ -93,6 +102,8 @@ public sealed class RunReport
     public MemoryFigures? Memory { get; set; }
 
     public CpuFigures? Cpu { get; set; }
+
+    public GcFigures? Gc { get; set; }
 
     public List<TargetCheck> Targets { get; } = [];
 

@@ -151,7 +151,21 @@ public sealed class LoadRun(RunOptions options)
 
             var baselineRss = sampler.RssNow("silo");
             var loadFrom = _clock.Elapsed.TotalSeconds;
+            var gcBefore = (await ReadHeapAsync(silo.Url, cancellation))?.Gc;
             await DriveAsync(report, silo.Url, traffic, driver, sampler, status, cancellation);
+            var gcAfter = (await ReadHeapAsync(silo.Url, cancellation))?.Gc;
+            if (gcBefore is not null && gcAfter is not null)
+            {
+                var pausedMs = gcAfter.PausedMs - gcBefore.PausedMs;
+                var seconds = _clock.Elapsed.TotalSeconds - loadFrom;
+                report.Gc = new GcFigures(
+                    gcAfter.Gen0Collections - gcBefore.Gen0Collections,
+                    gcAfter.Gen1Collections - gcBefore.Gen1Collections,
+                    gcAfter.Gen2Collections - gcBefore.Gen2Collections,
+                    Math.Round(pausedMs, 1),
+                    seconds > 0 ? Math.Round(pausedMs / 10 / seconds, 2) : 0,
+                    gcAfter.Gen0MaxBudgetBytes);
+            }
 
             status.Enter("letting every story finish");
             await driver.DrainAsync("drain", traffic, options.Batch, TimeSpan.FromSeconds(60), cancellation);
@@ -352,7 +366,9 @@ public sealed class LoadRun(RunOptions options)
 
     private sealed record SiloGrains(long CasesInMemory, long CustomersInMemory, long? StoredSnapshots);
 
-    private sealed record SiloHealth(SiloMemory? Memory, SiloGrains? Grains);
+    private sealed record SiloGc(long Gen0Collections, long Gen1Collections, long Gen2Collections, double PausedMs, long? Gen0MaxBudgetBytes);
+
+    private sealed record SiloHealth(SiloMemory? Memory, SiloGrains? Grains, SiloGc? Gc);
 
     /// <summary>
     /// The silo's managed heap after its last collection, what its GC has committed, and the cases and customers it holds

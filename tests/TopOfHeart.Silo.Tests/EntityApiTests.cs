@@ -165,15 +165,21 @@ public sealed class EntityApiTests(SiloFixture silo) : IClassFixture<SiloFixture
     }
 
     [Fact]
-    public async Task Health_is_200_while_the_silo_serves_and_counts_the_cases_and_customers_it_holds_live()
+    public async Task Health_is_200_while_the_silo_serves_and_reports_the_grains_it_holds_live_and_its_collector()
     {
         var s = new Story("health-census");
         await silo.IngestAsync(s.Opened(Now - Seconds(5), "Sales"));
         await silo.FlushFiguresAsync();
 
+        GC.Collect();
         var reply = await silo.GetAsync("/health");
 
         Assert.Equal(HttpStatusCode.OK, reply.Status);
+        var gc = reply.Json.GetProperty("gc");
+        Assert.True(gc.GetProperty("gen2Collections").GetInt64() >= 1, gc.ToString());
+        Assert.True(gc.GetProperty("gen0Collections").GetInt64() >= gc.GetProperty("gen2Collections").GetInt64(), gc.ToString());
+        Assert.True(gc.GetProperty("pausedMs").GetDouble() > 0, gc.ToString());
+        Assert.True(gc.GetProperty("gen0MaxBudgetBytes").GetInt64() > 0, gc.ToString());
         var grains = reply.Json.GetProperty("grains");
         Assert.True(grains.GetProperty("casesInMemory").GetInt64() >= 1, grains.ToString());
         Assert.True(grains.GetProperty("customersInMemory").GetInt64() >= 1, grains.ToString());

@@ -18,7 +18,8 @@ public sealed partial class BoardSubscription(
     public static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan SilosForgetWithin = TimeSpan.FromMilliseconds(1200);
+    /// <summary>Silos re-read the registry about once a second (<c>BoardAlertFeed</c>); a little more than that.</summary>
+    private static readonly TimeSpan SilosReadRegistryWithin = TimeSpan.FromMilliseconds(1200);
 
     private IBoardObserver? _reference;
     private bool _everTried;
@@ -29,8 +30,10 @@ public sealed partial class BoardSubscription(
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         // One attempt before the web host listens (it starts after every other hosted service), so the first browser
-        // finds the board already subscribed.
+        // finds the board already subscribed. Silos read the registry about once a second, so until each has, an alert
+        // could be pushed to the other boards and not to this one: serve only after that.
         await RenewAsync();
+        if (Subscribed) await Task.Delay(SilosReadRegistryWithin, cancellationToken);
         await base.StartAsync(cancellationToken);
     }
 
@@ -83,7 +86,7 @@ public sealed partial class BoardSubscription(
 
             // Silos re-read the registry about once a second; answer their last batches until they have, because a
             // call to a client that has gone waits out Orleans' response timeout and holds up every other board.
-            await Task.Delay(SilosForgetWithin, cancellationToken);
+            await Task.Delay(SilosReadRegistryWithin, cancellationToken);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

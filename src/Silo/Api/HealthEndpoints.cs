@@ -28,6 +28,17 @@ public static class HealthEndpoints
                     workingSetBytes = Environment.WorkingSet,
                 },
 
+                // The collector since the silo started: collections by generation, time paused in all, and the young budget cap.
+                gc = new
+                {
+                    server = System.Runtime.GCSettings.IsServerGC,
+                    gen0Collections = GC.CollectionCount(0),
+                    gen1Collections = GC.CollectionCount(1),
+                    gen2Collections = GC.CollectionCount(2),
+                    pausedMs = GC.GetTotalPauseDuration().TotalMilliseconds,
+                    gen0MaxBudgetBytes = GC.GetConfigurationVariables().TryGetValue("GCGen0MaxBudget", out var budget) ? budget : null,
+                },
+
                 // Cases and customers held live in this silo, and the snapshots kept of those put away at least once (idle or resolved).
                 grains = new
                 {
