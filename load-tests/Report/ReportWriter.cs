@@ -234,9 +234,8 @@ public static class ReportWriter
 
             if (r.Gc is { } gc)
             {
-                var collections = gc.Gen0Collections;
                 md.AppendLine();
-                md.AppendLine(inv, $"Silo GC during the load: {gc.Gen0Collections:N0} collections ({gc.Gen1Collections:N0} of them gen 1 or older, {gc.Gen2Collections:N0} gen 2), {gc.PausedMs:N0} ms paused in all ({gc.PausedPercent:0.0} % of the load time, {(collections > 0 ? gc.PausedMs / collections : 0):0.0} ms a collection on average); young generation capped at {(gc.Gen0MaxBudgetBytes is { } b ? $"{b / (1024.0 * 1024):0.#} MiB a heap" : "the runtime's default")}.");
+                md.AppendLine(inv, $"Silo GC during the load: {gc.Gen0Collections:N0} collections ({gc.Gen1Collections:N0} of them gen 1 or older, {gc.Gen2Collections:N0} gen 2), {gc.PausedMs:N0} ms paused in all ({gc.PausedPercent:0.0} % of the load time, {(gc.Gen0Collections > 0 ? gc.PausedMs / gc.Gen0Collections : 0):0.0} ms a collection on average); young-generation budget at most {(gc.Gen0MaxBudgetBytes is { } b ? $"{b / (1024.0 * 1024):0.#} MiB a heap" : "unknown")} (`GCGen0MaxBudget`).");
             }
 
             md.AppendLine();

@@ -163,7 +163,7 @@ public sealed class LoadRun(RunOptions options)
                     gcAfter.Gen1Collections - gcBefore.Gen1Collections,
                     gcAfter.Gen2Collections - gcBefore.Gen2Collections,
                     Math.Round(pausedMs, 1),
-                    seconds > 0 ? Math.Round(pausedMs / 10 / seconds, 2) : 0,
+                    seconds > 0 ? Math.Round(pausedMs / (seconds * 1000) * 100, 2) : 0,
                     gcAfter.Gen0MaxBudgetBytes);
             }
 

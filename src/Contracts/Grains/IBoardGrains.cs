@@ -43,5 +43,11 @@ public static class BoardRegistry
     /// <summary>How long a subscription lasts without renewal; LiveBoards renew well within it.</summary>
     public static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How often each silo's alert feed re-reads the registry: a LiveBoard that just subscribed, or just left, is
+    /// known to every silo within this.
+    /// </summary>
+    public static readonly TimeSpan SilosReadEvery = TimeSpan.FromSeconds(1);
+
     public static IBoardRegistryGrain Registry(this IGrainFactory grains) => grains.GetGrain<IBoardRegistryGrain>(0);
 }

@@ -23,7 +23,6 @@ public sealed partial class BoardAlertFeed(IGrainFactory grains, ILogger<BoardAl
 {
     /// <summary>The least time between two batches (one call per LiveBoard each): at most 40 calls a second.</summary>
     public static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(25);
-    private static readonly TimeSpan ObserverRefresh = TimeSpan.FromSeconds(1);
     private const int MaxBatch = 2_000;
 
     private readonly Channel<AlertChange> _changes = Channel.CreateBounded<AlertChange>(
@@ -77,7 +76,7 @@ public sealed partial class BoardAlertFeed(IGrainFactory grains, ILogger<BoardAl
     private async Task<IBoardObserver[]> ObserversAsync()
     {
         var now = DateTimeOffset.UtcNow;
-        if (now - _observersReadAt < ObserverRefresh) return _observers;
+        if (now - _observersReadAt < BoardRegistry.SilosReadEvery) return _observers;
         try
         {
             _observers = await grains.Registry().GetObservers();

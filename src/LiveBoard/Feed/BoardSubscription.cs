@@ -18,8 +18,8 @@ public sealed partial class BoardSubscription(
     public static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(10);
-    /// <summary>Silos re-read the registry about once a second (<c>BoardAlertFeed</c>); a little more than that.</summary>
-    private static readonly TimeSpan SilosReadRegistryWithin = TimeSpan.FromMilliseconds(1200);
+    /// <summary>Until every silo has re-read the registry, with a margin for the read itself.</summary>
+    private static readonly TimeSpan SilosReadRegistryWithin = BoardRegistry.SilosReadEvery + TimeSpan.FromMilliseconds(200);
 
     private IBoardObserver? _reference;
     private bool _everTried;
@@ -30,8 +30,8 @@ public sealed partial class BoardSubscription(
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         // One attempt before the web host listens (it starts after every other hosted service), so the first browser
-        // finds the board already subscribed. Silos read the registry about once a second, so until each has, an alert
-        // could be pushed to the other boards and not to this one: serve only after that.
+        // finds the board already subscribed. Until every silo has re-read the registry, an alert could be pushed to the
+        // other boards and not to this one: serve only after that.
         await RenewAsync();
         if (Subscribed) await Task.Delay(SilosReadRegistryWithin, cancellationToken);
         await base.StartAsync(cancellationToken);
@@ -84,8 +84,8 @@ public sealed partial class BoardSubscription(
             // Best effort: the lease runs out by itself otherwise.
             await grains.Registry().Unsubscribe(_reference).WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
 
-            // Silos re-read the registry about once a second; answer their last batches until they have, because a
-            // call to a client that has gone waits out Orleans' response timeout and holds up every other board.
+            // Answer the silos' last batches until each has re-read the registry, because a call to a client that has
+            // gone waits out Orleans' response timeout and holds up every other board.
             await Task.Delay(SilosReadRegistryWithin, cancellationToken);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

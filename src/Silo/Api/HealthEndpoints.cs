@@ -28,7 +28,7 @@ public static class HealthEndpoints
                     workingSetBytes = Environment.WorkingSet,
                 },
 
-                // The collector since the silo started: collections by generation, time paused in all, and the young budget cap.
+                // The collector since the silo started: collections by generation, time paused in all, and the most a young generation may take.
                 gc = new
                 {
                     server = System.Runtime.GCSettings.IsServerGC,
