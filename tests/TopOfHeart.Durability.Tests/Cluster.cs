@@ -83,6 +83,9 @@ public sealed class Cluster : IAsyncDisposable
     {
         foreach (var silo in _processes)
         {
+            // Shown when a test fails: CI keeps the test output, not the silos' log files.
+            _output.WriteLine($"--- {silo.Name} (pid {silo.ProcessId}): warnings and errors of {silo.LogPath}");
+            _output.WriteLine(silo.LogProblems());
             try
             {
                 await silo.DisposeAsync();

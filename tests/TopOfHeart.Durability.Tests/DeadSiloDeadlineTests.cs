@@ -87,6 +87,12 @@ public sealed class DeadSiloDeadlineTests(PostgresServer server, ITestOutputHelp
 
         // "Soon": the sweep's grace plus one round, with room for a loaded machine.
         Assert.All(deadLags, lag => Assert.InRange(lag, TimeSpan.Zero, TimeSpan.FromSeconds(10)));
+
+        // The listing activated every book; each left its escalation backstop in the reminder table (registered off its activation).
+        const int books = TopOfHeart.Contracts.Grains.AlertBooks.Partitions;
+        await Api.EventuallyAsync(
+            async () => await Sql.ScalarAsync<long>(cluster.Database, "SELECT count(*) FROM orleans_reminder WHERE reminder_name = 'escalation-backstop'") == books,
+            TimeSpan.FromSeconds(30), $"each of the {books} alert books holds its escalation reminder");
     }
 
     private static TimeSpan Lag(JsonElement alert) =>

@@ -190,6 +190,42 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The warnings and errors of its log, each with the lines that follow it (message, first exception lines), at most
+    /// <paramref name="entries"/> of them: what a failed test needs from a log it cannot keep (CI throws it away).
+    /// </summary>
+    public string LogProblems(int entries = 40, int linesEach = 3)
+    {
+        lock (_logGate) _log.Flush();
+        string[] all;
+        try
+        {
+            using var reader = new StreamReader(new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+            all = reader.ReadToEnd().Split('\n');
+        }
+        catch (IOException ex)
+        {
+            return $"(log unreadable: {ex.Message})";
+        }
+
+        var picked = new List<string>();
+        var found = 0;
+        for (var i = 0; i < all.Length; i++)
+        {
+            if (!IsProblem(all[i])) continue;
+            if (++found > entries) continue;
+            foreach (var line in all.Skip(i).Take(linesEach + 1)) picked.Add(line.Length > 300 ? line[..300] + "…" : line);
+        }
+
+        if (found > entries) picked.Add($"(… {found - entries} more warnings or errors in {LogPath})");
+        return found == 0 ? "(no warnings or errors)" : string.Join('\n', picked);
+
+        static bool IsProblem(string line) =>
+            line.Contains(" warn: ", StringComparison.Ordinal) || line.Contains(" fail: ", StringComparison.Ordinal)
+            || line.Contains(" crit: ", StringComparison.Ordinal) || line.StartsWith("warn: ", StringComparison.Ordinal)
+            || line.StartsWith("fail: ", StringComparison.Ordinal) || line.StartsWith("crit: ", StringComparison.Ordinal);
+    }
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();

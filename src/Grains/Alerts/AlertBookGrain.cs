@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
@@ -72,9 +73,20 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
         }
 
         await CheckEscalations();
+
+        // Not awaited: the reminder is a backstop for a dead silo, and a reminder service still settling a membership
+        // change (its ring range moving, its initial read) must not hold up the alerts that are due now.
+        _ = RegisterBackstopAsync();
+    }
+
+    private async Task RegisterBackstopAsync()
+    {
+        var started = Stopwatch.GetTimestamp();
         try
         {
             await this.RegisterOrUpdateReminder(EscalationReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            var took = Stopwatch.GetElapsedTime(started);
+            if (took > AlertRaiser.SlowCall) LogSlowReminder(_logger, Book, took.TotalSeconds);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -316,6 +328,9 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Alert book runs without its escalation reminder: {Reason}")]
     private static partial void LogNoReminder(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Alert book {Book}: its escalation reminder took {Seconds:F1} s to register")]
+    private static partial void LogSlowReminder(ILogger logger, int book, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Alert {AlertId} escalated to level {Level}")]
     private static partial void LogEscalated(ILogger logger, string alertId, int level);

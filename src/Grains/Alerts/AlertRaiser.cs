@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using TopOfHeart.Contracts.Alerts;
 using TopOfHeart.Contracts.Grains;
 
@@ -9,8 +11,11 @@ namespace TopOfHeart.Grains.Alerts;
 /// (thousands of batons a second) the books get a few dozen calls a second instead of one per alert; a lone alert
 /// still goes out at once. Each case awaits its own alerts, so a failed call leaves them in the case's outbox.
 /// </summary>
-public sealed class AlertRaiser(IGrainFactory grains)
+public sealed partial class AlertRaiser(IGrainFactory grains, ILogger<AlertRaiser> logger)
 {
+    /// <summary>A book call slower than this is logged: every alert of that book waits behind it.</summary>
+    public static readonly TimeSpan SlowCall = TimeSpan.FromSeconds(5);
+
     private readonly Lane[] _lanes = Enumerable.Range(0, AlertBooks.Partitions).Select(_ => new Lane()).ToArray();
 
     /// <summary>Raises the alerts in their books; completes when every book has them.</summary>
@@ -63,6 +68,7 @@ public sealed class AlertRaiser(IGrainFactory grains)
                 lane.Done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
 
+            var started = Stopwatch.GetTimestamp();
             try
             {
                 await grains.Get<IAlertBookGrain>(book).Raise(batch);
@@ -72,6 +78,8 @@ public sealed class AlertRaiser(IGrainFactory grains)
             {
                 done.TrySetException(ex);
             }
+
+            if (Stopwatch.GetElapsedTime(started) is var took && took > SlowCall) LogSlowBook(logger, book, batch.Length, took.TotalSeconds);
         }
     }
 
@@ -83,4 +91,7 @@ public sealed class AlertRaiser(IGrainFactory grains)
 
         public bool Sending { get; set; }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Alert book {Book} took {Seconds:F1} s to answer a call raising {Count} alerts")]
+    private static partial void LogSlowBook(ILogger logger, int book, int count, double seconds);
 }
