@@ -202,11 +202,7 @@ public sealed class RunOptions
             Scenario.Ramp => 180,
             Scenario.Soak => 600,
             Scenario.Planted => 20,
-
-            // Each alert reaches every board on its department or the floor, so the deliveries' p99 is really a percentile
-            // over alerts: with 30 of each kind (50 raised on ingest) it was the single worst alert's. 120 of each kind
-            // (200 on ingest, 80 on a timer: about 9 alerts and 2,800 deliveries a second) make it roughly the 2nd-worst of 200.
-            Scenario.Fanout => 120,
+            Scenario.Fanout => 30,
             Scenario.Deadlines => 120,
             _ => 60,
         };
