@@ -91,7 +91,7 @@ public sealed class DeadSiloDeadlineTests(PostgresServer server, ITestOutputHelp
         // The listing activated every book; each left its escalation backstop in the reminder table (registered off its activation).
         const int books = TopOfHeart.Contracts.Grains.AlertBooks.Partitions;
         await Api.EventuallyAsync(
-            async () => await Sql.ScalarAsync<long>(cluster.Database, "SELECT count(*) FROM orleans_reminder WHERE reminder_name = 'escalation-backstop'") == books,
+            async () => await Sql.ScalarAsync<long>(cluster.Database, $"SELECT count(*) FROM orleans_reminder WHERE reminder_name = '{TopOfHeart.Grains.Alerts.AlertBookGrain.EscalationReminder}'") == books,
             TimeSpan.FromSeconds(30), $"each of the {books} alert books holds its escalation reminder");
     }
 

@@ -19,6 +19,8 @@ public sealed class SiloProcess : IAsyncDisposable
     private static readonly TimeSpan HealthTimeout = TimeSpan.FromSeconds(60);
     private static readonly ConcurrentDictionary<int, Process> Running = new();
 
+    private static readonly string[] ProblemLevels = ["warn: ", "fail: ", "crit: "];
+
     private readonly Process _process;
     private readonly StreamWriter _log;
     private readonly object _logGate = new();
@@ -175,18 +177,25 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     /// <summary>The last lines of its log, for failure messages.</summary>
-    public string LogTail(int lines = 40)
+    public string LogTail(int lines = 40) =>
+        ReadLog(out var all, out var unreadable) ? string.Join('\n', all.TakeLast(lines)) : unreadable;
+
+    /// <summary>Its log so far, as lines (what the process wrote is flushed first), or why it cannot be read.</summary>
+    private bool ReadLog(out string[] lines, out string unreadable)
     {
         lock (_logGate) _log.Flush();
         try
         {
             using var reader = new StreamReader(new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
-            var all = reader.ReadToEnd().Split('\n');
-            return string.Join('\n', all.TakeLast(lines));
+            lines = reader.ReadToEnd().Split('\n');
+            unreadable = "";
+            return true;
         }
         catch (IOException ex)
         {
-            return $"(log unreadable: {ex.Message})";
+            lines = [];
+            unreadable = $"(log unreadable: {ex.Message})";
+            return false;
         }
     }
 
@@ -196,18 +205,7 @@ public sealed class SiloProcess : IAsyncDisposable
     /// </summary>
     public string LogProblems(int entries = 40, int linesEach = 3)
     {
-        lock (_logGate) _log.Flush();
-        string[] all;
-        try
-        {
-            using var reader = new StreamReader(new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
-            all = reader.ReadToEnd().Split('\n');
-        }
-        catch (IOException ex)
-        {
-            return $"(log unreadable: {ex.Message})";
-        }
-
+        if (!ReadLog(out var all, out var unreadable)) return unreadable;
         var picked = new List<string>();
         var found = 0;
         for (var i = 0; i < all.Length; i++)
@@ -220,10 +218,9 @@ public sealed class SiloProcess : IAsyncDisposable
         if (found > entries) picked.Add($"(… {found - entries} more warnings or errors in {LogPath})");
         return found == 0 ? "(no warnings or errors)" : string.Join('\n', picked);
 
-        static bool IsProblem(string line) =>
-            line.Contains(" warn: ", StringComparison.Ordinal) || line.Contains(" fail: ", StringComparison.Ordinal)
-            || line.Contains(" crit: ", StringComparison.Ordinal) || line.StartsWith("warn: ", StringComparison.Ordinal)
-            || line.StartsWith("fail: ", StringComparison.Ordinal) || line.StartsWith("crit: ", StringComparison.Ordinal);
+        // The console logger's level marker opens the line, after the timestamp when there is one.
+        static bool IsProblem(string line) => ProblemLevels.Any(level =>
+            line.StartsWith(level, StringComparison.Ordinal) || line.Contains(" " + level, StringComparison.Ordinal));
     }
 
     public async ValueTask DisposeAsync()
