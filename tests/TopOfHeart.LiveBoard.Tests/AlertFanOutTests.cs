@@ -20,10 +20,60 @@ public sealed class AlertFanOutTests
         await fanOut.OnAlerts([new AlertChange(NewAlert("a-1", "Billing"), Raised: true)]);
         await fanOut.OnAlerts([new AlertChange(NewAlert("a-2", "Sales"), Raised: true), new AlertChange(NewAlert("a-1", "Billing") with { Status = AlertStatus.Acknowledged }, Raised: false)]);
 
-        await hub.WaitForAsync(3);
+        await hub.WaitForAsync(9);
         Assert.Equal(
-            ["alertRaised a-1 floor,department:Billing", "alertRaised a-2 floor,department:Sales", "alertUpdated a-1 floor,department:Billing"],
+            [
+                "alertRaised a-1 floor,department:Billing",
+                "alertsRaised a-1 batches:floor",
+                "alertsRaised a-1 batches:department:Billing",
+                "alertRaised a-2 floor,department:Sales",
+                "alertUpdated a-1 floor,department:Billing",
+                "alertsRaised a-2 batches:floor",
+                "alertsUpdated a-1 batches:floor",
+                "alertsRaised a-2 batches:department:Sales",
+                "alertsUpdated a-1 batches:department:Billing",
+            ],
             hub.Sent);
+        await fanOut.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_batch_reaches_each_batched_group_as_at_most_one_alertsRaised_then_one_alertsUpdated()
+    {
+        var hub = new RecordingHub();
+        using var fanOut = new AlertFanOut(hub, NullLogger<AlertFanOut>.Instance);
+        await fanOut.StartAsync(CancellationToken.None);
+
+        var acknowledged = NewAlert("a-1", "Billing") with { Status = AlertStatus.Acknowledged };
+        await fanOut.OnAlerts(
+        [
+            new AlertChange(NewAlert("a-1", "Billing"), Raised: true),
+            new AlertChange(NewAlert("s-1", "Sales"), Raised: true),
+            new AlertChange(NewAlert("u-1", "Support") with { Status = AlertStatus.Acknowledged }, Raised: false),
+            new AlertChange(acknowledged, Raised: false),
+            new AlertChange(NewAlert("a-2", "Billing"), Raised: true),
+            new AlertChange(acknowledged with { Status = AlertStatus.Resolved }, Raised: false),
+        ]);
+
+        await hub.WaitForAsync(12);
+        await Task.Delay(100); // room for a send too many
+        Assert.Equal(
+            [
+                "alertRaised a-1 floor,department:Billing",
+                "alertRaised s-1 floor,department:Sales",
+                "alertUpdated u-1 floor,department:Support",
+                "alertUpdated a-1 floor,department:Billing",
+                "alertRaised a-2 floor,department:Billing",
+                "alertUpdated a-1 floor,department:Billing",
+                "alertsRaised a-1+s-1+a-2 batches:floor",
+                "alertsUpdated u-1+a-1+a-1 batches:floor",
+                "alertsRaised a-1+a-2 batches:department:Billing",
+                "alertsUpdated a-1+a-1 batches:department:Billing",
+                "alertsRaised s-1 batches:department:Sales",
+                "alertsUpdated u-1 batches:department:Support",
+            ],
+            hub.Sent);
+        Assert.Equal([AlertStatus.Acknowledged, AlertStatus.Resolved], hub.Updates("batches:department:Billing").Select(a => a.Status));
         await fanOut.StopAsync(CancellationToken.None);
     }
 
@@ -62,11 +112,15 @@ public sealed class AlertFanOutTests
         Message = "test",
     };
 
-    /// <summary>Records each send; the first <see cref="Stuck"/> of them never finish (a board that stopped reading).</summary>
+    /// <summary>
+    /// Records each send as "message ids groups" (a batch's ids joined by +); the first <see cref="Stuck"/> of them never
+    /// finish (a board that stopped reading).
+    /// </summary>
     private sealed class RecordingHub : IHubContext<BoardHub>, IHubClients
     {
         private readonly Lock _lock = new();
         private readonly List<string> _sent = [];
+        private readonly List<(string Groups, IReadOnlyList<Alert> Alerts)> _updates = [];
         private readonly SemaphoreSlim _signal = new(0);
 
         public int Stuck { get; init; }
@@ -90,12 +144,25 @@ public sealed class AlertFanOutTests
             while (Sent.Count < count) Assert.True(await _signal.WaitAsync(TimeSpan.FromSeconds(10)), $"only {Sent.Count} of {count} sends");
         }
 
+        /// <summary>The alerts of every <c>alertsUpdated</c> sent to <paramref name="group"/>, in order.</summary>
+        public IEnumerable<Alert> Updates(string group)
+        {
+            lock (_lock) return [.. _updates.Where(b => b.Groups == group).SelectMany(b => b.Alerts)];
+        }
+
         private Task Record(string method, object?[] args, string groups)
         {
             int count;
             lock (_lock)
             {
-                _sent.Add($"{method} {((Alert)args[0]!).AlertId} {groups}");
+                var ids = args[0] switch
+                {
+                    Alert alert => alert.AlertId,
+                    IReadOnlyList<Alert> alerts => string.Join('+', alerts.Select(a => a.AlertId)),
+                    var other => throw new InvalidOperationException($"{method} sent {other}"),
+                };
+                if (method == BoardMessages.AlertsUpdated) _updates.Add((groups, [.. (IReadOnlyList<Alert>)args[0]!]));
+                _sent.Add($"{method} {ids} {groups}");
                 count = _sent.Count;
             }
 
@@ -111,7 +178,7 @@ public sealed class AlertFanOutTests
 
         IClientProxy IHubClients<IClientProxy>.Clients(IReadOnlyList<string> connectionIds) => throw new NotSupportedException();
 
-        public IClientProxy Group(string groupName) => throw new NotSupportedException();
+        public IClientProxy Group(string groupName) => new Proxy(this, groupName);
 
         public IClientProxy GroupExcept(string groupName, IReadOnlyList<string> excludedConnectionIds) => throw new NotSupportedException();
 

@@ -98,6 +98,34 @@ public sealed class BoardAccessTests(KeyedClusterFixture keyed, ITestOutputHelpe
     }
 
     [Fact]
+    public async Task SubscribeInBatches_holds_a_key_to_its_scope_as_Subscribe_does()
+    {
+        var own = keyed.Department;
+        var other = Dept("Support");
+        await using var scoped = await BoardClient.ConnectAsync(keyed.Board.Hub, key: keyed.DepartmentSupervisor, batched: true); // "everything": its department
+        await using var viewer = await BoardClient.ConnectAsync(keyed.Board.Hub, other, key: keyed.Viewer, batched: true);
+
+        var refused = await Assert.ThrowsAsync<HubException>(() => scoped.Connection.InvokeAsync("SubscribeInBatches", other));
+        Assert.StartsWith("forbidden:", Message(refused), StringComparison.Ordinal);
+
+        var (toOwn, ownAlert) = Ev.DroppedBaton(Dept("Sales"), own);
+        var (toOther, otherAlert) = Ev.DroppedBaton(Dept("Sales"), other);
+        await ClusterFixture.PostAsync(keyed.Silo, toOwn, toOther);
+
+        await scoped.WaitForBatchAsync("alertsRaised", ownAlert, Second);
+        await viewer.WaitForBatchAsync("alertsRaised", otherAlert, Second);
+        await Task.Delay(500); // room for a wrongly routed copy
+        Assert.All(scoped.Batches.SelectMany(r => r.Value), a => Assert.Equal(own, a.Department));
+        Assert.All(viewer.Batches.SelectMany(r => r.Value), a => Assert.Equal(other, a.Department));
+        Assert.Empty(scoped.Alerts);
+        Assert.Empty(viewer.Alerts);
+
+        // Batches or not, a viewer still may not acknowledge.
+        var refusedAck = await Assert.ThrowsAsync<HubException>(() => viewer.Connection.InvokeAsync<Alert>("Acknowledge", otherAlert, "sup-viewer"));
+        Assert.StartsWith("forbidden:", Message(refusedAck), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_key_holds_at_most_MaxConnectionsPerKey_connections()
     {
         var open = new List<BoardClient>();

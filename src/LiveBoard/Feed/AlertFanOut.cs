@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR;
+using TopOfHeart.Contracts.Alerts;
 using TopOfHeart.Contracts.Grains;
 using TopOfHeart.LiveBoard.Hubs;
 
@@ -11,13 +12,15 @@ namespace TopOfHeart.LiveBoard.Feed;
 /// slow browsers never hold up the cluster, nor each other.
 /// </summary>
 /// <remarks>
-/// Every change is sent in the order it came, each as one SignalR send to its two groups (the message is serialized
-/// once for both), without waiting for the previous send to reach every board: <see cref="OutstandingSends"/>. Each
-/// board therefore sees an alert's raise before its updates, and a board that reads slowly only falls behind itself.
+/// Every change is sent in the order it came, each as one SignalR send to its two per-alert groups (the message is
+/// serialized once for both); then the batch goes to the batched groups (<c>SubscribeInBatches</c>) as at most one
+/// <c>alertsRaised</c> and one <c>alertsUpdated</c> per group: <see cref="BatchedChanges"/>. A group nobody is in costs
+/// a lookup. No send waits for the previous one to reach every board: <see cref="OutstandingSends"/>. Each board
+/// therefore sees an alert's raise before its updates, and a board that reads slowly only falls behind itself.
 /// </remarks>
 public sealed partial class AlertFanOut : BackgroundService, IBoardObserver
 {
-    /// <summary>Changes sent to a board that has not yet taken them, past which the feed waits for the oldest.</summary>
+    /// <summary>Sends (a change, or a batch's raises or updates) a board has not yet taken, past which the feed waits for the oldest.</summary>
     public const int MaxUnfinishedSends = 10_000;
 
     private readonly IHubContext<BoardHub> _hub;
@@ -52,6 +55,13 @@ public sealed partial class AlertFanOut : BackgroundService, IBoardObserver
                 {
                     await _sends.AddAsync(Send(change, stoppingToken));
                 }
+
+                foreach (var part in BatchedChanges.Split(batch))
+                {
+                    var group = BoardGroups.For(part.Department, batched: true);
+                    if (part.Raised.Count > 0) await _sends.AddAsync(Send(group, BoardMessages.AlertsRaised, part.Raised, stoppingToken));
+                    if (part.Updated.Count > 0) await _sends.AddAsync(Send(group, BoardMessages.AlertsUpdated, part.Updated, stoppingToken));
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -69,6 +79,20 @@ public sealed partial class AlertFanOut : BackgroundService, IBoardObserver
             return _hub.Clients
                 .Groups(BoardGroups.Floor, BoardGroups.For(alert.Department))
                 .SendAsync(change.Raised ? BoardMessages.AlertRaised : BoardMessages.AlertUpdated, alert, cancellation);
+        }
+        catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
+        {
+            LogSendFailed(_logger, ex.GetBaseException().Message);
+            return Task.CompletedTask;
+        }
+    }
+
+    private Task Send(string group, string message, IReadOnlyList<Alert> alerts, CancellationToken cancellation)
+    {
+        try
+        {
+            // Each batched connection is in exactly one batched group: the floor's part or its department's.
+            return _hub.Clients.Group(group).SendAsync(message, alerts, cancellation);
         }
         catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
         {

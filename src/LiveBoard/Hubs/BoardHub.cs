@@ -7,7 +7,8 @@ using TopOfHeart.LiveBoard.Security;
 namespace TopOfHeart.LiveBoard.Hubs;
 
 /// <summary>
-/// <c>/hubs/board</c>, exactly the contract's client-to-server methods. Alerts and snapshots are pushed by
+/// <c>/hubs/board</c>: the contract's client-to-server methods, and <see cref="SubscribeInBatches"/> for a board that
+/// takes its alerts in batches (an extension: a client that never calls it sees exactly the contract). Alerts and snapshots are pushed by
 /// <see cref="Feed.AlertFanOut"/> and <see cref="Feed.BoardSnapshots"/>, not by the hub.
 /// With <c>TopOfHeart:Auth:Keys</c> the endpoint admits viewers and supervisors only (<c>board</c> policy); here a
 /// viewer is refused <see cref="Acknowledge"/> and a department supervisor is held to its department.
@@ -55,13 +56,23 @@ public sealed partial class BoardHub(
     /// From now on only <paramref name="department"/>'s alerts; null or empty: the whole floor's (a department
     /// supervisor's: its own department's).
     /// </summary>
-    public async Task Subscribe(string? department)
+    public Task Subscribe(string? department) => FollowAsync(department, batched: false);
+
+    /// <summary>
+    /// As <see cref="Subscribe"/>, but the alerts come as <c>alertsRaised(alerts[])</c> and <c>alertsUpdated(alerts[])</c>:
+    /// at most one of each per silo batch, instead of one message per change. A wall board in a burst of thousands of
+    /// alerts a second then takes one write and renders once per batch. <see cref="Subscribe"/> switches back.
+    /// </summary>
+    public Task SubscribeInBatches(string? department) => FollowAsync(department, batched: true);
+
+    private async Task FollowAsync(string? department, bool batched)
     {
-        var target = BoardGroups.For(Scoped(Checked(department, "department")));
+        var target = BoardGroups.For(Scoped(Checked(department, "department")), batched);
         var current = Context.Items[GroupItem] as string;
         if (current == target) return;
 
-        // Join before leaving: a change in between arrives twice (the page keys alerts by id) rather than never.
+        // Join before leaving: a change in between arrives twice (the page keys alerts by id) rather than never; the same
+        // when a board switches between per-alert messages and batches.
         await Groups.AddToGroupAsync(Context.ConnectionId, target);
         if (current is not null) await Groups.RemoveFromGroupAsync(Context.ConnectionId, current);
         Context.Items[GroupItem] = target;

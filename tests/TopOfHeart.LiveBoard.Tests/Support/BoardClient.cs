@@ -9,6 +9,7 @@ namespace TopOfHeart.LiveBoard.Tests.Support;
 internal sealed class BoardClient : IAsyncDisposable
 {
     private readonly List<Received<Alert>> _alerts = [];
+    private readonly List<Received<Alert[]>> _batches = [];
     private readonly List<Received<BoardSnapshot>> _snapshots = [];
 
     private BoardClient(HubConnection connection)
@@ -16,21 +17,28 @@ internal sealed class BoardClient : IAsyncDisposable
         Connection = connection;
         connection.On<Alert>("alertRaised", a => Add(_alerts, new Received<Alert>("alertRaised", a, Stopwatch.GetTimestamp())));
         connection.On<Alert>("alertUpdated", a => Add(_alerts, new Received<Alert>("alertUpdated", a, Stopwatch.GetTimestamp())));
+        connection.On<Alert[]>("alertsRaised", a => Add(_batches, new Received<Alert[]>("alertsRaised", a, Stopwatch.GetTimestamp())));
+        connection.On<Alert[]>("alertsUpdated", a => Add(_batches, new Received<Alert[]>("alertsUpdated", a, Stopwatch.GetTimestamp())));
         connection.On<BoardSnapshot>("board", s => Add(_snapshots, new Received<BoardSnapshot>("board", s, Stopwatch.GetTimestamp())));
     }
 
     public HubConnection Connection { get; }
 
+    /// <summary>The per-alert messages, <c>alertRaised</c> and <c>alertUpdated</c>.</summary>
     public IReadOnlyList<Received<Alert>> Alerts => Copy(_alerts);
+
+    /// <summary>The batched messages, <c>alertsRaised</c> and <c>alertsUpdated</c> (after <c>SubscribeInBatches</c>).</summary>
+    public IReadOnlyList<Received<Alert[]>> Batches => Copy(_batches);
 
     public IReadOnlyList<Received<BoardSnapshot>> Snapshots => Copy(_snapshots);
 
     /// <param name="department">Calls <c>Subscribe(department)</c> once connected; null stays on the whole floor.</param>
+    /// <param name="batched">Calls <c>SubscribeInBatches(department)</c> instead, whether or not a department is given.</param>
     /// <param name="reconnectDelays">Automatic reconnect, as a browser board would; none when null.</param>
     /// <param name="key">A <c>TopOfHeart:Auth:Keys</c> key, sent as SignalR sends an access token.</param>
     /// <param name="skipNegotiation">WebSockets straight away, as a client that never asks negotiate would.</param>
     public static async Task<BoardClient> ConnectAsync(
-        Uri hub, string? department = null, TimeSpan[]? reconnectDelays = null, string? key = null, bool skipNegotiation = false)
+        Uri hub, string? department = null, TimeSpan[]? reconnectDelays = null, string? key = null, bool skipNegotiation = false, bool batched = false)
     {
         var builder = new HubConnectionBuilder().WithUrl(hub, o =>
         {
@@ -44,7 +52,8 @@ internal sealed class BoardClient : IAsyncDisposable
         if (reconnectDelays is not null) builder.WithAutomaticReconnect(reconnectDelays);
         var client = new BoardClient(builder.Build());
         await client.Connection.StartAsync();
-        if (department is not null) await client.Connection.InvokeAsync("Subscribe", department);
+        if (batched) await client.Connection.InvokeAsync("SubscribeInBatches", department);
+        else if (department is not null) await client.Connection.InvokeAsync("Subscribe", department);
         return client;
     }
 
@@ -61,6 +70,20 @@ internal sealed class BoardClient : IAsyncDisposable
             if (hit is not null) return hit;
             if (Stopwatch.GetTimestamp() > deadline)
                 throw new TimeoutException($"No {message} for {alertId} within {within.TotalMilliseconds:0} ms (got {Alerts.Count} alert messages).");
+            await Task.Delay(5);
+        }
+    }
+
+    /// <summary>The first batched <paramref name="message"/> holding <paramref name="alertId"/>, as soon as it is here.</summary>
+    public async Task<Received<Alert[]>> WaitForBatchAsync(string message, string alertId, TimeSpan within)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(within.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            var hit = Batches.FirstOrDefault(r => r.Message == message && r.Value.Any(a => a.AlertId == alertId));
+            if (hit is not null) return hit;
+            if (Stopwatch.GetTimestamp() > deadline)
+                throw new TimeoutException($"No {message} with {alertId} within {within.TotalMilliseconds:0} ms (got {Batches.Count} batches, {Alerts.Count} alert messages).");
             await Task.Delay(5);
         }
     }

@@ -25,6 +25,9 @@ internal sealed class LoopbackLiveBoard : IAsyncDisposable
 
     public Uri Hub => new(BaseAddress, "hubs/board");
 
+    /// <summary>The board's own services, e.g. its <c>AlertFanOut</c>, to hand it a silo batch of a known make-up.</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <param name="port">A fixed port (to restart a board where browsers look for it); a free one when null.</param>
     /// <param name="settings">Extra configuration, e.g. the same <c>TopOfHeart:Auth:Keys</c> as the silo's.</param>
     /// <param name="logs">An extra logger provider (to capture what the board logs).</param>
