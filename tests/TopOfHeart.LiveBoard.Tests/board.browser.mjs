@@ -1,7 +1,8 @@
 // The wall board in Debian's headless Chromium, driven by playwright-core (which downloads no browser).
 // Run by BoardPageTests: loads the page, raises an alert through the silo's ingest API, waits for it on the
 // whole-floor board (screenshot), then as a supervisor picks the alert's department and acknowledges it
-// (second screenshot, "-supervisor"). Both 1920×1080.
+// (second screenshot, "-supervisor"). Both 1920×1080. Checks on the hub's WebSocket that the page took the alert
+// from an alertsRaised batch.
 import { writeFile, readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
@@ -33,6 +34,12 @@ const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
 const pageErrors = [];
 page.on('pageerror', (error) => pageErrors.push(String(error)));
 page.on('console', (message) => { if (message.type() === 'error') pageErrors.push(`console: ${message.text()}`); });
+// The hub's frames, to check the page takes its alerts in batches (SubscribeInBatches → alertsRaised).
+const frames = { sent: [], received: [] };
+page.on('websocket', (socket) => {
+  socket.on('framesent', (frame) => frames.sent.push(String(frame.payload)));
+  socket.on('framereceived', (frame) => frames.received.push(String(frame.payload)));
+});
 
 const card = `#alerts li[data-alert-id="${opt.alert}"]`;
 async function save(path) {
@@ -58,6 +65,12 @@ try {
 
   await page.locator(card).waitFor({ timeout: 5_000 });
   step(`alert on the board ${Date.now() - posted} ms after the ingest request`);
+  if (!frames.sent.some((p) => p.includes('"target":"SubscribeInBatches"'))) throw new Error('the page did not call SubscribeInBatches');
+  if (!frames.received.some((p) => p.includes('"target":"alertsRaised"') && p.includes(opt.alert))) {
+    throw new Error(`the alert did not come in an alertsRaised batch (${frames.received.length} frames received)`);
+  }
+  if (frames.received.some((p) => p.includes('"target":"alertRaised"'))) throw new Error('a batched page was sent alertRaised');
+  step('it came in an alertsRaised batch');
 
   const ageBefore = await page.locator(`${card} .age`).textContent();
   await page.waitForTimeout(2_100);

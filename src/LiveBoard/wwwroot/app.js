@@ -97,14 +97,31 @@ function inScope(alert) {
   return !state.department || alert.department === state.department;
 }
 
-function receive(alert, raised) {
-  if (!inScope(alert)) return;
-  if (state.pushLog) state.pushLog.set(alert.alertId, alert);
+/** Takes one pushed alert into the list; true when the list changed. A raise new to the board goes into `fresh`. */
+function apply(alert, raised, fresh) {
+  if (!inScope(alert)) return false;
+  if (state.pushLog) {
+    const logged = state.pushLog.get(alert.alertId);
+    if (!logged || isNewer(alert, logged)) state.pushLog.set(alert.alertId, alert);
+  }
   const current = state.alerts.get(alert.alertId);
-  if (current && !isNewer(alert, current)) return;
+  if (current && !isNewer(alert, current)) return false;
   if (alert.status === 'resolved') state.alerts.delete(alert.alertId);
   else state.alerts.set(alert.alertId, alert);
-  renderAlerts(raised && !current ? alert.alertId : null);
+  if (raised && !current) fresh.add(alert.alertId);
+  return true;
+}
+
+function receive(alert, raised) {
+  receiveAll([alert], raised);
+}
+
+/** alertsRaised / alertsUpdated: a silo batch at once, rendered once however many alerts it holds. */
+function receiveAll(alerts, raised) {
+  const fresh = new Set();
+  let changed = false;
+  for (const alert of alerts) changed = apply(alert, raised, fresh) || changed;
+  if (changed) renderAlerts(fresh);
 }
 
 /** Replaces the list with the cluster's, keeping whatever was pushed while the question was out. */
@@ -129,7 +146,7 @@ async function hydrate() {
     if (alert.status === 'resolved') next.delete(id);
   }
   state.alerts = next;
-  renderAlerts(null);
+  renderAlerts();
 }
 
 function compareAlerts(a, b) {
@@ -171,7 +188,8 @@ function fillCard(li, alert) {
   li.dataset.version = `${alert.status}|${alert.updatedAt}|${alert.escalationLevel}`;
 }
 
-function renderAlerts(freshId) {
+/** `fresh`: ids of alerts just raised, highlighted when their card is new. */
+function renderAlerts(fresh = new Set()) {
   const list = $('#alerts');
   const ordered = [...state.alerts.values()].sort(compareAlerts);
 
@@ -189,7 +207,7 @@ function renderAlerts(freshId) {
     let li = state.cards.get(alert.alertId);
     if (!li) {
       li = h('li', { dataset: { alertId: alert.alertId } });
-      if (alert.alertId === freshId) {
+      if (fresh.has(alert.alertId)) {
         li.classList.add('fresh');
         setTimeout(() => li.classList.remove('fresh'), 1700);
       }
@@ -410,7 +428,8 @@ function toast(message, kind = 'error') {
 }
 
 async function follow() {
-  await state.connection.invoke('Subscribe', state.department || null);
+  // Batches: in a burst of thousands of alerts a second, one message and one render per silo batch, not per alert.
+  await state.connection.invoke('SubscribeInBatches', state.department || null);
   await hydrate();
 }
 
@@ -427,6 +446,8 @@ function connect() {
 
   connection.on('alertRaised', (alert) => receive(alert, true));
   connection.on('alertUpdated', (alert) => receive(alert, false));
+  connection.on('alertsRaised', (alerts) => receiveAll(alerts, true));
+  connection.on('alertsUpdated', (alerts) => receiveAll(alerts, false));
   connection.on('board', renderSnapshot);
   connection.onreconnecting(() => setConnection('reconnecting'));
   connection.onreconnected(async () => {
@@ -593,7 +614,7 @@ async function chooseDepartment(department) {
   localStorage.setItem('topofheart.department', department);
 
   state.alerts = new Map([...state.alerts].filter(([, a]) => inScope(a)));
-  renderAlerts(null);
+  renderAlerts();
   if (state.connection?.state === signalR.HubConnectionState.Connected) {
     await follow().catch((e) => toast(hubMessage(e)));
   }
@@ -619,7 +640,7 @@ function main() {
   $('#key-form').addEventListener('submit', submitKey);
   $('#change-key').addEventListener('click', changeKey);
 
-  renderAlerts(null);
+  renderAlerts();
   everySecond();
   setInterval(everySecond, 1000);
   setInterval(() => hydrate().catch(() => {}), RECONCILE_EVERY_MS);
