@@ -19,10 +19,13 @@ public sealed record BoardAlert(
     string? Status = null,
     string? Resolution = null);
 
-/// <summary>One <c>alertRaised</c> as a subscriber saw it.</summary>
+/// <summary>One raised alert as a subscriber saw it (its own <c>alertRaised</c>, or its place in an <c>alertsRaised</c> batch, stamped with the batch's arrival).</summary>
 public sealed record Delivery(BoardAlert Alert, long ReceivedTicks, DateTimeOffset ReceivedAt);
 
-/// <summary>One wall board: a SignalR connection to <c>/hubs/board</c> that subscribed to a department (or the whole floor).</summary>
+/// <summary>
+/// One wall board: a SignalR connection to <c>/hubs/board</c> that subscribed to a department (or the whole floor), in
+/// batches as the wall board page does (<c>SubscribeInBatches</c>), or per alert (<c>Subscribe</c>).
+/// </summary>
 public sealed class BoardSubscriber(int number, string? department, HubConnection connection)
 {
     public int Number { get; } = number;
@@ -34,12 +37,26 @@ public sealed class BoardSubscriber(int number, string? department, HubConnectio
 
     public ConcurrentQueue<Delivery> Raised { get; } = new();
 
-    /// <summary>The latest <c>alertUpdated</c> of each alert (acknowledged, resolved, escalated).</summary>
+    /// <summary>The latest update of each alert (acknowledged, resolved, escalated).</summary>
     public ConcurrentDictionary<string, BoardAlert> Updated { get; } = new(StringComparer.Ordinal);
 
     public long Updates;
 
     public long Snapshots;
+
+    /// <summary>Raised alerts, one message's worth: each its own delivery, all stamped when the message arrived.</summary>
+    public void Received(BoardAlert[] alerts)
+    {
+        var ticks = Stopwatch.GetTimestamp();
+        var at = DateTimeOffset.UtcNow;
+        foreach (var alert in alerts) Raised.Enqueue(new Delivery(alert, ticks, at));
+    }
+
+    public void Changed(BoardAlert[] alerts)
+    {
+        Interlocked.Add(ref Updates, alerts.Length);
+        foreach (var alert in alerts) Updated[alert.AlertId] = alert;
+    }
 }
 
 /// <summary>Hundreds of boards, split across the departments and the whole floor, recording every alert they are sent.</summary>
@@ -52,7 +69,12 @@ public sealed class BoardSubscribers : IAsyncDisposable
     public long Deliveries => _boards.Sum(b => (long)b.Raised.Count);
 
     /// <summary>Connects <paramref name="count"/> boards: one in <c>departments + 1</c> watches the whole floor, the rest one department each.</summary>
-    public static async Task<BoardSubscribers> ConnectAsync(Uri liveBoard, int count, IReadOnlyList<string> departments, CancellationToken cancellation)
+    /// <param name="perAlert">
+    /// <c>Subscribe</c>: one message per alert change, as before <c>SubscribeInBatches</c>; to compare. Either way the boards
+    /// listen for both forms, so a change sent in the other one is still counted.
+    /// </param>
+    public static async Task<BoardSubscribers> ConnectAsync(
+        Uri liveBoard, int count, IReadOnlyList<string> departments, bool perAlert, CancellationToken cancellation)
     {
         Loopback.RequireLoopback(liveBoard);
         var boards = new BoardSubscribers();
@@ -70,29 +92,26 @@ public sealed class BoardSubscribers : IAsyncDisposable
                 .Build();
             connection.ServerTimeout = TimeSpan.FromSeconds(60);
             var board = new BoardSubscriber(i, department, connection);
-            connection.On<BoardAlert>("alertRaised", alert =>
-                board.Raised.Enqueue(new Delivery(alert, Stopwatch.GetTimestamp(), DateTimeOffset.UtcNow)));
-            connection.On<BoardAlert>("alertUpdated", alert =>
-            {
-                Interlocked.Increment(ref board.Updates);
-                board.Updated[alert.AlertId] = alert;
-            });
+            connection.On<BoardAlert>("alertRaised", alert => board.Received([alert]));
+            connection.On<BoardAlert[]>("alertsRaised", board.Received);
+            connection.On<BoardAlert>("alertUpdated", alert => board.Changed([alert]));
+            connection.On<BoardAlert[]>("alertsUpdated", board.Changed);
             connection.On<object>("board", _ => Interlocked.Increment(ref board.Snapshots));
             boards._boards.Add(board);
-            connecting.Add(ConnectOneAsync(board, throttle, cancellation));
+            connecting.Add(ConnectOneAsync(board, perAlert ? "Subscribe" : "SubscribeInBatches", throttle, cancellation));
         }
 
         await Task.WhenAll(connecting);
         return boards;
     }
 
-    private static async Task ConnectOneAsync(BoardSubscriber board, SemaphoreSlim throttle, CancellationToken cancellation)
+    private static async Task ConnectOneAsync(BoardSubscriber board, string subscribe, SemaphoreSlim throttle, CancellationToken cancellation)
     {
         await throttle.WaitAsync(cancellation);
         try
         {
             await board.Connection.StartAsync(cancellation);
-            await board.Connection.InvokeAsync("Subscribe", board.Department, cancellation);
+            await board.Connection.InvokeAsync(subscribe, board.Department, cancellation);
         }
         finally
         {

@@ -191,7 +191,7 @@ public static class ReportWriter
             if (d.Boards is { } b)
             {
                 md.AppendLine();
-                md.AppendLine(inv, $"Boards: {b.Boards} SignalR subscribers; {b.ExpectedDeliveries:N0} `alertRaised` owed, {b.Delivered:N0} delivered, {b.Missing} missing, {b.Duplicates} duplicates, {b.Unexpected} to the wrong board or unexpected; {b.Updates:N0} `alertUpdated`, {b.Snapshots:N0} `board` snapshots.");
+                md.AppendLine(inv, $"Boards: {b.Boards} SignalR subscribers; {b.ExpectedDeliveries:N0} raised alerts owed, {b.Delivered:N0} delivered, {b.Missing} missing, {b.Duplicates} duplicates, {b.Unexpected} to the wrong board or unexpected; {b.Updates:N0} alert updates, {b.Snapshots:N0} `board` snapshots.");
             }
 
             if (d.GeneratorSelfCheck.Count > 0) md.AppendLine("Generator self-check (the relay core disagrees with the plan): " + string.Join("; ", d.GeneratorSelfCheck));

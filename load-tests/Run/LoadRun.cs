@@ -117,7 +117,7 @@ public sealed class LoadRun(RunOptions options)
                     Path.Combine(logsDir, $"{report.Scenario}-{stamp}-liveboard.log"), TimeSpan.FromSeconds(120), options.Bound + TimeSpan.FromMinutes(1));
                 sampler.Watch("liveboard", liveBoard.Pid);
                 status.Enter($"connecting {options.Subscribers} board subscribers");
-                boards = await BoardSubscribers.ConnectAsync(liveBoard.Url, options.Subscribers, departments, cancellation);
+                boards = await BoardSubscribers.ConnectAsync(liveBoard.Url, options.Subscribers, departments, options.PerAlertBoards, cancellation);
                 status.Boards = boards;
             }
 
@@ -569,6 +569,7 @@ public sealed class LoadRun(RunOptions options)
             ["batch"] = o.Batch.ToString(inv),
             ["connections"] = o.Connections.ToString(inv),
             ["subscribers"] = o.Subscribers.ToString(inv),
+            ["boardMessages"] = o.PerAlertBoards ? "per alert (Subscribe)" : "batched (SubscribeInBatches)",
             ["plantedPerKind"] = o.PlantedPerKind.ToString(inv),
             ["storage"] = o.Storage,
             ["handoffAcceptSla"] = o.HandoffAcceptSla.ToString("c", inv),

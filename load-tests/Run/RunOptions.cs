@@ -36,6 +36,9 @@ public sealed class RunOptions
 
     public int Subscribers { get; set; }
 
+    /// <summary>Boards call <c>Subscribe</c> (one message per alert change) instead of <c>SubscribeInBatches</c>, as the page does.</summary>
+    public bool PerAlertBoards { get; set; }
+
     /// <summary>Planted failures of each kind.</summary>
     public int PlantedPerKind { get; set; }
 
@@ -112,6 +115,7 @@ public sealed class RunOptions
           --batch N                 events per request (default 200)
           --connections N           requests in flight at most (default 16)
           --subscribers N           SignalR board subscribers, split across departments and the whole floor
+          --per-alert-boards        boards call Subscribe (one message per alert) instead of SubscribeInBatches, to compare
           --planted N               planted failures of each kind
           --batons N                deadlines scenario: batons in flight (default 100000)
           --spread N                deadlines scenario: seconds over which their deadlines fall (default 20)
@@ -156,6 +160,7 @@ public sealed class RunOptions
                 case "--batch": o.Batch = Math.Min(PositiveInt(arg, Value()), 10_000); break;
                 case "--connections": o.Connections = PositiveInt(arg, Value()); break;
                 case "--subscribers": subscribers = NonNegativeInt(arg, Value()); break;
+                case "--per-alert-boards": o.PerAlertBoards = true; break;
                 case "--planted": planted = NonNegativeInt(arg, Value()); break;
                 case "--batons": o.Batons = PositiveInt(arg, Value()); break;
                 case "--spread": o.DeadlineSpreadSeconds = PositiveInt(arg, Value()); break;
