@@ -26,13 +26,10 @@ public static class BoardGroups
 {
     public const string Floor = "floor";
 
-    public const string BatchedFloor = Batched + Floor;
-
-    private const string Batched = "batches:";
-
+    /// <param name="batched">The group of the connections that called <c>SubscribeInBatches</c>: <c>batches:</c> and the name.</param>
     public static string For(string? department, bool batched = false)
     {
         var group = string.IsNullOrEmpty(department) ? Floor : "department:" + department;
-        return batched ? Batched + group : group;
+        return batched ? "batches:" + group : group;
     }
 }
