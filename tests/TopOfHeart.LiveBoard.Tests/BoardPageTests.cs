@@ -57,6 +57,42 @@ public sealed class BoardPageTests(ITestOutputHelper output)
         output.WriteLine($"screenshots: {screenshot}, {supervisorView}");
     }
 
+    /// <summary>
+    /// 450 batons dropped at once, across departments: the wall shows the 200 most urgent as cards, in order, and its note
+    /// and severity counts still cover all 450. (Under the hub's 500-alert listing, so the page's periodic re-read keeps
+    /// every one of them.)
+    /// </summary>
+    [BrowserFact]
+    public async Task In_a_storm_of_alerts_the_wall_shows_the_most_urgent_and_counts_them_all()
+    {
+        const int alerts = 450;
+        const int cards = 200;
+        var script = Path.Combine(Paths.TestProject, "board.storm.browser.mjs");
+        await using var silo = await LoopbackSilo.StartAsync(fakeClock: false);
+        await using var board = await LoopbackLiveBoard.StartAsync(silo);
+
+        string[] departments = ["Sales", "Billing", "Support", "Logistics"];
+        var events = Enumerable.Range(0, alerts)
+            .Select(i => Ev.DroppedBaton(departments[i % departments.Length], departments[(i + 1) % departments.Length]).Event)
+            .ToList();
+        var eventFile = Path.Combine(Path.GetTempPath(), $"topofheart-storm-{Ev.Run}.json");
+        await File.WriteAllTextAsync(eventFile, JsonSerializer.Serialize(events));
+        try
+        {
+            var (exit, log) = await RunNodeAsync(script,
+                "--board", board.BaseAddress.ToString(), "--ingest", silo.BaseAddress.ToString(), "--events", eventFile,
+                "--expect", alerts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--shown", cards.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--screenshot", Paths.Artifacts("screenshots", "liveboard-storm.png"));
+            output.WriteLine(log);
+            Assert.True(exit == 0, $"the storm script failed (exit {exit}):\n{log}");
+        }
+        finally
+        {
+            File.Delete(eventFile);
+        }
+    }
+
     private static async Task KeepTheFloorBusyAsync(LoopbackSilo silo, CancellationToken stop)
     {
         var random = new Random(7);

@@ -6,6 +6,9 @@ const STATUS_RANK = { open: 0, acknowledged: 1, resolved: 2 };
 const RECONCILE_EVERY_MS = 30_000; // a safety net: pushes keep the list current, this heals any gap
 const STALE_AFTER_MS = 3_000;
 const RATE_SAMPLES = 90;
+// Cards on the wall at most. A storm (100,000 batons due at once) would otherwise build a card per alert and re-sort
+// them all per batch; the counts and the note still cover every alert, the list shows the most urgent.
+const MAX_CARDS = 200;
 const SPARK_MIN_SLOTS = 20;
 
 const $ = (selector) => document.querySelector(selector);
@@ -121,7 +124,26 @@ function receiveAll(alerts, raised) {
   const fresh = new Set();
   let changed = false;
   for (const alert of alerts) changed = apply(alert, raised, fresh) || changed;
-  if (changed) renderAlerts(fresh);
+  if (changed) scheduleRender(fresh);
+}
+
+// Batches that arrive within one frame share one render (a storm brings dozens a second); a timer backs up the frame
+// callback, which a browser holds back while the tab is hidden.
+let renderQueued = false;
+let freshQueued = new Set();
+function scheduleRender(fresh) {
+  for (const id of fresh) freshQueued.add(id);
+  if (renderQueued) return;
+  renderQueued = true;
+  const run = () => {
+    if (!renderQueued) return;
+    renderQueued = false;
+    const ids = freshQueued;
+    freshQueued = new Set();
+    renderAlerts(ids);
+  };
+  requestAnimationFrame(run);
+  setTimeout(run, 250);
 }
 
 /** Replaces the list with the cluster's, keeping whatever was pushed while the question was out. */
@@ -149,12 +171,19 @@ async function hydrate() {
   renderAlerts();
 }
 
+const raisedMs = new WeakMap(); // alert -> raisedAt parsed once: a storm sorts many thousands of them
+function raisedAtMs(alert) {
+  let ms = raisedMs.get(alert);
+  if (ms === undefined) raisedMs.set(alert, ms = Date.parse(alert.raisedAt));
+  return ms;
+}
+
 function compareAlerts(a, b) {
   const bySeverity = SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity);
   if (bySeverity !== 0) return bySeverity;
   const byStatus = (STATUS_RANK[a.status] ?? 0) - (STATUS_RANK[b.status] ?? 0);
   if (byStatus !== 0) return byStatus;
-  return Date.parse(b.raisedAt) - Date.parse(a.raisedAt) || (a.alertId < b.alertId ? -1 : 1);
+  return raisedAtMs(b) - raisedAtMs(a) || (a.alertId < b.alertId ? -1 : 1);
 }
 
 function relayOf(alert) {
@@ -188,13 +217,15 @@ function fillCard(li, alert) {
   li.dataset.version = `${alert.status}|${alert.updatedAt}|${alert.escalationLevel}`;
 }
 
-/** `fresh`: ids of alerts just raised, highlighted when their card is new. */
+/** `fresh`: ids of alerts just raised, highlighted when their card is new. Cards: the MAX_CARDS most urgent. */
 function renderAlerts(fresh = new Set()) {
   const list = $('#alerts');
   const ordered = [...state.alerts.values()].sort(compareAlerts);
+  const shown = ordered.slice(0, MAX_CARDS);
+  const shownIds = new Set(shown.map((a) => a.alertId));
 
   for (const [id, li] of state.cards) {
-    if (!state.alerts.has(id)) {
+    if (!shownIds.has(id)) {
       state.cards.delete(id);
       li.classList.add('leaving');
       li.addEventListener('animationend', () => li.remove(), { once: true });
@@ -203,7 +234,7 @@ function renderAlerts(fresh = new Set()) {
   }
 
   let anchor = list.firstElementChild;
-  for (const alert of ordered) {
+  for (const alert of shown) {
     let li = state.cards.get(alert.alertId);
     if (!li) {
       li = h('li', { dataset: { alertId: alert.alertId } });
@@ -228,7 +259,8 @@ function renderAlerts(fresh = new Set()) {
   for (const severity of SEVERITIES) $(`#count-${severity}`).textContent = integer.format(counts[severity]);
   const open = ordered.length - acknowledged;
   $('#alerts-note').textContent = ordered.length === 0 ? 'all clear'
-    : `${integer.format(open)} open · ${integer.format(acknowledged)} acknowledged`;
+    : `${integer.format(open)} open · ${integer.format(acknowledged)} acknowledged`
+      + (ordered.length > shown.length ? ` · the ${integer.format(shown.length)} most urgent shown` : '');
   $('#alerts-empty').hidden = ordered.length > 0;
   list.classList.toggle('overflowing', list.scrollHeight > list.clientHeight + 2);
 }
