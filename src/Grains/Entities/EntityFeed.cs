@@ -101,13 +101,26 @@ public sealed partial class EntityFeed(IGrainFactory grains, ILogger<EntityFeed>
         using var timer = new PeriodicTimer(Period);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken)) await FlushAsync();
+            while (await timer.WaitForNextTickAsync(stoppingToken)) await FlushLoggedAsync();
         }
         catch (OperationCanceledException)
         {
         }
 
-        await FlushAsync();
+        await FlushLoggedAsync();
+    }
+
+    /// <summary>A flush that fails unexpectedly is logged and the feed goes on: this service stopping would stop the silo.</summary>
+    private async Task FlushLoggedAsync()
+    {
+        try
+        {
+            await FlushAsync();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogFlushFailed(logger, ex);
+        }
     }
 
     /// <summary>Delivers everything queued so far, now.</summary>
@@ -124,24 +137,39 @@ public sealed partial class EntityFeed(IGrainFactory grains, ILogger<EntityFeed>
                 _pending = new Batch();
             }
 
-            var failed = new Batch();
-            await Task.WhenAll(
-                taken.Customers.Map.Select(kv => Deliver("customer", kv.Key, kv.Value, failed.Customers,
-                    items => grains.Get<ICustomerGrain>(kv.Key).Apply(Events(items)))).Concat(
-                taken.Employees.Map.Select(kv => Deliver("employee", kv.Key, kv.Value, failed.Employees,
-                    items => grains.Get<IEmployeeGrain>(kv.Key).Apply(Events(items), items.ConvertAll(x => x.TimeToAccept).ToArray())))).Concat(
-                taken.Touchpoints.Map.Select(kv => Deliver("touchpoint", kv.Key, kv.Value, failed.Touchpoints,
-                    items => grains.Get<ITouchpointGrain>(kv.Key).Apply(Events(items))))).Concat(
-                taken.TouchpointAlerts.Map.Select(kv => Deliver("touchpoint", kv.Key, kv.Value, failed.TouchpointAlerts,
-                    items => grains.Get<ITouchpointGrain>(kv.Key).CountAlerts(
-                        items.ConvertAll(x => x.AlertId).ToArray(), items.ConvertAll(x => x.Kind).ToArray())))));
-
-            if (failed.Count > 0)
+            try
             {
-                lock (_gate) _pending.Merge(failed);
-            }
+                // The deliveries' failures are gathered once all have ended, on this thread: when a silo dies they fail
+                // together and are handled on several threads at once.
+                var customers = taken.Customers.Map.Select(kv => Deliver("customer", kv.Key, kv.Value,
+                    items => grains.Get<ICustomerGrain>(kv.Key).Apply(Events(items)))).ToList();
+                var employees = taken.Employees.Map.Select(kv => Deliver("employee", kv.Key, kv.Value,
+                    items => grains.Get<IEmployeeGrain>(kv.Key).Apply(Events(items), items.ConvertAll(x => x.TimeToAccept).ToArray()))).ToList();
+                var touchpoints = taken.Touchpoints.Map.Select(kv => Deliver("touchpoint", kv.Key, kv.Value,
+                    items => grains.Get<ITouchpointGrain>(kv.Key).Apply(Events(items)))).ToList();
+                var touchpointAlerts = taken.TouchpointAlerts.Map.Select(kv => Deliver("touchpoint", kv.Key, kv.Value,
+                    items => grains.Get<ITouchpointGrain>(kv.Key).CountAlerts(
+                        items.ConvertAll(x => x.AlertId).ToArray(), items.ConvertAll(x => x.Kind).ToArray()))).ToList();
+                await Task.WhenAll(customers.Concat<Task>(employees).Concat(touchpoints).Concat(touchpointAlerts));
 
-            taken.Delivered.TrySetResult();
+                var failed = new Batch();
+                Retry(customers, failed.Customers);
+                Retry(employees, failed.Employees);
+                Retry(touchpoints, failed.Touchpoints);
+                Retry(touchpointAlerts, failed.TouchpointAlerts);
+                if (failed.Count > 0)
+                {
+                    lock (_gate) _pending.Merge(failed);
+                }
+
+                taken.Delivered.TrySetResult();
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // Whoever waits for this delivery hears that it did not happen, rather than waiting for ever.
+                taken.Delivered.TrySetException(ex);
+                throw;
+            }
         }
         finally
         {
@@ -149,17 +177,28 @@ public sealed partial class EntityFeed(IGrainFactory grains, ILogger<EntityFeed>
         }
     }
 
-    private async Task Deliver<T>(string kind, string key, List<T> items, Groups<T> retry, Func<List<T>, Task> call)
+    /// <summary>One grain's delivery; its result is what to try again (empty when it went through).</summary>
+    private async Task<(string Key, List<T> Again)> Deliver<T>(string kind, string key, List<T> items, Func<List<T>, Task> call)
         where T : IAttempted<T>
     {
         try
         {
             await call(items);
+            return (key, []);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             var again = items.Where(x => x.Attempts + 1 < MaxAttempts).Select(x => x.Again()).ToList();
             LogDeliveryFailed(logger, kind, key, items.Count, again.Count, ex);
+            return (key, again);
+        }
+    }
+
+    private static void Retry<T>(List<Task<(string Key, List<T> Again)>> deliveries, Groups<T> retry)
+    {
+        foreach (var delivery in deliveries)
+        {
+            var (key, again) = delivery.Result;
             foreach (var item in again) retry.Add(key, item);
         }
     }
@@ -231,6 +270,9 @@ public sealed partial class EntityFeed(IGrainFactory grains, ILogger<EntityFeed>
             foreach (var (key, items) in other.TouchpointAlerts.Map) items.ForEach(x => TouchpointAlerts.Add(key, x));
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The entity feed could not finish a flush: the customers, employees and touchpoints it was for may miss some of its events")]
+    private static partial void LogFlushFailed(ILogger logger, Exception ex);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not deliver {Count} events to {Kind} {Key}; {Retried} will be retried")]
     private static partial void LogDeliveryFailed(ILogger logger, string kind, string key, int count, int retried, Exception ex);

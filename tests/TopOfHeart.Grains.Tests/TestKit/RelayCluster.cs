@@ -37,6 +37,9 @@ public sealed class RelayCluster : IAsyncLifetime
 
     public IServiceProvider SiloServices => Cluster.Silos[0].ServiceProvider;
 
+    /// <summary>While <see cref="FailingCustomerCalls.Failing"/>, every call to a customer grain fails, as calls to a silo that just died do.</summary>
+    public FailingCustomerCalls CustomerCalls { get; } = new();
+
     /// <summary>The silo's own ingest pipeline: events reach cases, customers, employees and touchpoints as in production.</summary>
     public IEventIngestor Pipeline { get; private set; } = null!;
 
@@ -56,6 +59,7 @@ public sealed class RelayCluster : IAsyncLifetime
                 ["TopOfHeart:Detection:Slas:0:AcceptWithin"] = "00:00:30",
             });
             host.Services.AddSingleton<IAlertFeed>(Feed);
+            host.Services.AddSingleton<IIncomingGrainCallFilter>(CustomerCalls);
             host.Services.AddRelayGrains(host.Configuration);
             host.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock));
             host.Services.TryAddSingleton<IEventIngestor, IngestPipeline>();
@@ -114,6 +118,17 @@ public sealed class RelayCluster : IAsyncLifetime
             .Select(p => Grains.GetGrain<IAlertBookGrain>(p).Query(new AlertQuery { CaseId = caseId, Limit = 1000 })));
         return pages.SelectMany(p => p).ToList();
     }
+}
+
+/// <summary>A grain call filter that, while switched on, fails every call to a customer grain.</summary>
+public sealed class FailingCustomerCalls : IIncomingGrainCallFilter
+{
+    public volatile bool Failing;
+
+    public Task Invoke(IIncomingGrainCallContext context) =>
+        Failing && context.InterfaceMethod?.DeclaringType == typeof(ICustomerGrain)
+            ? throw new InvalidOperationException("customer calls are failing (test)")
+            : context.Invoke();
 }
 
 /// <summary>Stands in for the wall board feed: remembers every publication so a test can count raises.</summary>
