@@ -177,14 +177,14 @@ public sealed partial class EntityFeed(IGrainFactory grains, ILogger<EntityFeed>
         }
     }
 
-    /// <summary>One grain's delivery; its result is what to try again (empty when it went through).</summary>
-    private async Task<(string Key, List<T> Again)> Deliver<T>(string kind, string key, List<T> items, Func<List<T>, Task> call)
+    /// <summary>One grain's delivery; its result is what to try again (null when it went through).</summary>
+    private async Task<(string Key, List<T>? Again)> Deliver<T>(string kind, string key, List<T> items, Func<List<T>, Task> call)
         where T : IAttempted<T>
     {
         try
         {
             await call(items);
-            return (key, []);
+            return (key, null);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -194,11 +194,12 @@ public sealed partial class EntityFeed(IGrainFactory grains, ILogger<EntityFeed>
         }
     }
 
-    private static void Retry<T>(List<Task<(string Key, List<T> Again)>> deliveries, Groups<T> retry)
+    private static void Retry<T>(List<Task<(string Key, List<T>? Again)>> deliveries, Groups<T> retry)
     {
         foreach (var delivery in deliveries)
         {
             var (key, again) = delivery.Result;
+            if (again is null) continue;
             foreach (var item in again) retry.Add(key, item);
         }
     }
