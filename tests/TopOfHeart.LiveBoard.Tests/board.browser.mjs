@@ -4,36 +4,12 @@
 // (second screenshot, "-supervisor"). Both 1920×1080. Checks on the hub's WebSocket that the page took the alert
 // from an alertsRaised batch.
 import { writeFile, readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
+import { openPage, options, stepper, throwIfErrors } from './board.page.mjs';
 
-const { values: opt } = parseArgs({
-  options: {
-    board: { type: 'string' },
-    ingest: { type: 'string' },
-    event: { type: 'string' },
-    alert: { type: 'string' },
-    department: { type: 'string' },
-    by: { type: 'string' },
-    screenshot: { type: 'string' },
-    chromium: { type: 'string', default: '/usr/bin/chromium' },
-  },
-});
-for (const name of ['board', 'ingest', 'event', 'alert', 'department', 'by', 'screenshot']) {
-  if (!opt[name]) throw new Error(`--${name} is required`);
-}
+const opt = options(['board', 'ingest', 'event', 'alert', 'department', 'by', 'screenshot']);
 
-const step = (what) => console.log(`[board.browser] ${new Date().toISOString()} ${what}`);
-const browser = await chromium.launch({
-  executablePath: opt.chromium,
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
-const pageErrors = [];
-page.on('pageerror', (error) => pageErrors.push(String(error)));
-page.on('console', (message) => { if (message.type() === 'error') pageErrors.push(`console: ${message.text()}`); });
+const step = stepper('board.browser');
+const { browser, page, errors: pageErrors } = await openPage(opt.chromium);
 // The hub's frames, to check the page takes its alerts in batches (SubscribeInBatches → alertsRaised).
 const frames = { sent: [], received: [] };
 page.on('websocket', (socket) => {
@@ -96,7 +72,7 @@ try {
   step(`acknowledged: ${state}`);
 
   await page.waitForTimeout(2_500); // a few more snapshots: the chart and numbers settle for the picture
-  if (pageErrors.length > 0) throw new Error(`the page reported errors:\n${pageErrors.join('\n')}`);
+  throwIfErrors(pageErrors);
 } catch (error) {
   failed = true;
   console.error(`[board.browser] FAILED: ${error.message}`);

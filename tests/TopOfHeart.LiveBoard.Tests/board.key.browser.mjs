@@ -2,38 +2,14 @@
 // BoardPageTests: the page loads without a key and asks for one; a wrong key and an ingest key are refused with a
 // clear message; a viewer key opens the live board (screenshot), without any acknowledge button.
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
+import { openPage, options, stepper, throwIfErrors } from './board.page.mjs';
 
-const { values: opt } = parseArgs({
-  options: {
-    board: { type: 'string' },
-    viewer: { type: 'string' },
-    ingest: { type: 'string' },
-    screenshot: { type: 'string' },
-    chromium: { type: 'string', default: '/usr/bin/chromium' },
-  },
-});
-for (const name of ['board', 'viewer', 'ingest', 'screenshot']) {
-  if (!opt[name]) throw new Error(`--${name} is required`);
-}
+const opt = options(['board', 'viewer', 'ingest', 'screenshot']);
 
-const step = (what) => console.log(`[board.key.browser] ${new Date().toISOString()} ${what}`);
-const browser = await chromium.launch({
-  executablePath: opt.chromium,
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
-const pageErrors = [];
-page.on('pageerror', (error) => pageErrors.push(String(error)));
-page.on('console', (message) => {
+const step = stepper('board.key.browser');
+const { browser, page, errors: pageErrors } = await openPage(opt.chromium, (message) =>
   // whoami's 401/403 are the answers this script asks for; anything else (a CSP violation above all) is a failure.
-  if (message.type() === 'error' && !/whoami/.test(message.location()?.url ?? '') && !/status of 40[13]/.test(message.text())) {
-    pageErrors.push(`console: ${message.text()}`);
-  }
-});
+  /whoami/.test(message.location()?.url ?? '') || /status of 40[13]/.test(message.text()));
 
 async function typeKey(key) {
   await page.fill('#key-input', key);
@@ -70,7 +46,7 @@ try {
   step('reload: same tab, no second question');
 
   await page.waitForTimeout(2_000);
-  if (pageErrors.length > 0) throw new Error(`the page reported errors:\n${pageErrors.join('\n')}`);
+  throwIfErrors(pageErrors);
 } catch (error) {
   failed = true;
   console.error(`[board.key.browser] FAILED: ${error.message}`);

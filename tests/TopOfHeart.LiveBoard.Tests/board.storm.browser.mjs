@@ -2,37 +2,14 @@
 // raises --expect alerts at once through the silo's ingest API, then checks that the page shows only the --shown most
 // urgent as cards (in order), while its note and severity counts still cover every alert.
 import { readFile, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
+import { openPage, options, stepper, throwIfErrors } from './board.page.mjs';
 
-const { values: opt } = parseArgs({
-  options: {
-    board: { type: 'string' },
-    ingest: { type: 'string' },
-    events: { type: 'string' },
-    expect: { type: 'string' },
-    shown: { type: 'string' },
-    screenshot: { type: 'string' },
-    chromium: { type: 'string', default: '/usr/bin/chromium' },
-  },
-});
-for (const name of ['board', 'ingest', 'events', 'expect', 'shown', 'screenshot']) {
-  if (!opt[name]) throw new Error(`--${name} is required`);
-}
+const opt = options(['board', 'ingest', 'events', 'expect', 'shown', 'screenshot']);
 const expected = Number(opt.expect);
 const shown = Number(opt.shown);
 
-const step = (what) => console.log(`[board.storm] ${new Date().toISOString()} ${what}`);
-const browser = await chromium.launch({
-  executablePath: opt.chromium,
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
-const pageErrors = [];
-page.on('pageerror', (error) => pageErrors.push(String(error)));
-page.on('console', (message) => { if (message.type() === 'error') pageErrors.push(`console: ${message.text()}`); });
+const step = stepper('board.storm');
+const { browser, page, errors: pageErrors } = await openPage(opt.chromium);
 
 let failed = false;
 try {
@@ -73,7 +50,7 @@ try {
     .reduce((sum, s) => sum + Number(document.querySelector(`#count-${s}`).textContent.replace(/,/g, '')), 0));
   if (counted !== expected) throw new Error(`the severity counts add up to ${counted}, not ${expected}`);
   step(`${cards.length} cards, newest first; counts add up to ${counted}`);
-  if (pageErrors.length > 0) throw new Error(`the page reported errors:\n${pageErrors.join('\n')}`);
+  throwIfErrors(pageErrors);
 } catch (error) {
   failed = true;
   console.error(`[board.storm] FAILED: ${error.message}`);

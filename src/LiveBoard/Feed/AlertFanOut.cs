@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR;
-using TopOfHeart.Contracts.Alerts;
 using TopOfHeart.Contracts.Grains;
 using TopOfHeart.LiveBoard.Hubs;
 
@@ -53,12 +52,16 @@ public sealed partial class AlertFanOut : BackgroundService, IBoardObserver
             {
                 foreach (var change in batch)
                 {
-                    await _sends.AddAsync(Send(change, stoppingToken));
+                    // Each per-alert connection is in exactly one of these groups, so it gets the change once.
+                    var groups = _hub.Clients.Groups(BoardGroups.Floor, BoardGroups.For(change.Alert.Department));
+                    var message = change.Raised ? BoardMessages.AlertRaised : BoardMessages.AlertUpdated;
+                    await _sends.AddAsync(Send(groups, message, change.Alert, stoppingToken));
                 }
 
                 foreach (var part in BatchedChanges.Split(batch))
                 {
-                    var group = BoardGroups.For(part.Department, batched: true);
+                    // Each batched connection is in exactly one batched group: the floor's part or its department's.
+                    var group = _hub.Clients.Group(BoardGroups.For(part.Department, batched: true));
                     if (part.Raised.Count > 0) await _sends.AddAsync(Send(group, BoardMessages.AlertsRaised, part.Raised, stoppingToken));
                     if (part.Updated.Count > 0) await _sends.AddAsync(Send(group, BoardMessages.AlertsUpdated, part.Updated, stoppingToken));
                 }
@@ -70,29 +73,12 @@ public sealed partial class AlertFanOut : BackgroundService, IBoardObserver
         }
     }
 
-    private Task Send(AlertChange change, CancellationToken cancellation)
-    {
-        var alert = change.Alert;
-        try
-        {
-            // Each connection is in exactly one of these groups, so it gets the change once.
-            return _hub.Clients
-                .Groups(BoardGroups.Floor, BoardGroups.For(alert.Department))
-                .SendAsync(change.Raised ? BoardMessages.AlertRaised : BoardMessages.AlertUpdated, alert, cancellation);
-        }
-        catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
-        {
-            LogSendFailed(_logger, ex.GetBaseException().Message);
-            return Task.CompletedTask;
-        }
-    }
-
-    private Task Send(string group, string message, IReadOnlyList<Alert> alerts, CancellationToken cancellation)
+    /// <summary>A send that cannot even start is logged, not thrown: the other changes still go out.</summary>
+    private Task Send(IClientProxy clients, string message, object payload, CancellationToken cancellation)
     {
         try
         {
-            // Each batched connection is in exactly one batched group: the floor's part or its department's.
-            return _hub.Clients.Group(group).SendAsync(message, alerts, cancellation);
+            return clients.SendAsync(message, payload, cancellation);
         }
         catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
         {
