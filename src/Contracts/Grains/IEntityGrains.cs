@@ -17,6 +17,13 @@ public interface ICustomerGrain : IGrainWithStringKey
     [Alias("Apply")]
     Task<bool[]> Apply(TouchpointEvent[] events);
 
+    /// <summary>
+    /// The silo feed's delivery of events of the customer's cases (already de-duplicated by their cases): applied as
+    /// <see cref="Apply"/> does, after which a customer kept in memory only by these deliveries is put away at once.
+    /// </summary>
+    [Alias("Deliver")]
+    Task Deliver(TouchpointEvent[] events);
+
     [Alias("GetView")]
     Task<CustomerView?> GetView();
 }

@@ -52,6 +52,9 @@ public sealed class CustomerGrain(
 
     private IDisposable? _inMemory;
 
+    /// <summary>Called for itself in this activation (a contact naming no case, a read), not only fed: kept for its idle age.</summary>
+    private bool _calledDirectly;
+
     private CustomerState S => Stored;
 
     protected override bool WritesSnapshots => !eventLog.IsDurable;
@@ -78,7 +81,13 @@ public sealed class CustomerGrain(
         return base.OnDeactivateAsync(reason, cancellationToken);
     }
 
-    public async Task<bool[]> Apply(TouchpointEvent[] events)
+    public Task<bool[]> Apply(TouchpointEvent[] events)
+    {
+        _calledDirectly = true;
+        return ApplyAsync(events);
+    }
+
+    private async Task<bool[]> ApplyAsync(TouchpointEvent[] events)
     {
         var applied = new bool[events.Length];
         var (measuredBefore, happierBefore) = Happiness();
@@ -110,6 +119,17 @@ public sealed class CustomerGrain(
         if (applied.Contains(true)) MarkDirty();
         if (chases is not null) await Task.WhenAll(chases);
         return applied;
+    }
+
+    /// <remarks>
+    /// Put away after the delivery (embedded mode, where coming back is a snapshot read): the feed calls a customer once
+    /// a story has gone quiet, so keeping it for <see cref="IdleAge"/> would only carry its activation through the
+    /// collector's older generations. With the durable log, coming back means reading the log, so it stays.
+    /// </remarks>
+    public async Task Deliver(TouchpointEvent[] events)
+    {
+        await ApplyAsync(events);
+        if (!eventLog.IsDurable && !_calledDirectly) DeactivateOnIdle();
     }
 
     private void Track(TouchpointEvent e)
@@ -155,6 +175,7 @@ public sealed class CustomerGrain(
 
     public Task<CustomerView?> GetView()
     {
+        _calledDirectly = true;
         if (S.EventCount == 0) return Task.FromResult<CustomerView?>(null);
         var (measured, happier) = Happiness();
         return Task.FromResult<CustomerView?>(new CustomerView

@@ -16,6 +16,13 @@ namespace TopOfHeart.Grains.Entities;
 /// already), and each keeps recent event ids, so a delivery retried after a failure counts nothing twice.
 /// Reads through the API flush this silo's feed first; another silo's deliveries arrive within a period.
 /// </para>
+/// <para>
+/// A customer hears of a new case (its <c>case.opened</c>) within a period, so a contact naming no case finds it on any
+/// silo. The customer's other case events wait until the customer has been quiet for <see cref="CustomerQuiet"/> (at most
+/// <see cref="CustomerMaxHold"/>) and go in one call, after which the customer is put away: one short activation per
+/// story instead of one held through its idle age (measured: the long-lived customer activations cost about 40 % of
+/// the silo's throughput at full load, most of it in the collector).
+/// </para>
 /// </summary>
 public sealed partial class EntityFeed(IGrainFactory grains, ILogger<EntityFeed> logger) : BackgroundService
 {
@@ -25,6 +32,19 @@ public sealed partial class EntityFeed(IGrainFactory grains, ILogger<EntityFeed>
     public const int MaxPending = 100_000;
 
     private const int MaxAttempts = 5;
+
+    /// <summary>A customer's held events go once no new one came for this long.</summary>
+    public static readonly TimeSpan CustomerQuiet = TimeSpan.FromSeconds(2);
+
+    /// <summary>... and at the latest this long after the first of them.</summary>
+    public static readonly TimeSpan CustomerMaxHold = TimeSpan.FromSeconds(10);
+
+    /// <summary>Held customer events beyond which the next delivery takes them all.</summary>
+    public const int MaxHeld = 200_000;
+
+    /// <summary>Per customer, events newer than any of theirs in <see cref="_pending"/> (so appending them keeps the order).</summary>
+    private readonly Dictionary<string, Held> _held = new(StringComparer.Ordinal);
+    private int _heldCount;
 
     private readonly object _gate = new();
     private readonly SemaphoreSlim _flushing = new(1, 1);
@@ -39,18 +59,62 @@ public sealed partial class EntityFeed(IGrainFactory grains, ILogger<EntityFeed>
     public Task Add(IReadOnlyList<TouchpointEvent> events, IReadOnlyList<TimeSpan?> timeToAccept, ICollection<string>? calledDirectly = null)
     {
         if (events.Count == 0) return Task.CompletedTask;
+        var now = Environment.TickCount64;
         lock (_gate)
         {
             for (var i = 0; i < events.Count; i++)
             {
                 var e = events[i];
-                if (e.CaseId is not null && calledDirectly?.Contains(e.CustomerId) != true) _pending.Customers.Add(e.CustomerId, new Item(e, null));
+                if (e.CaseId is not null && calledDirectly?.Contains(e.CustomerId) != true) AddCustomer(e, now);
                 if (e.EmployeeId is { } employee) _pending.Employees.Add(employee, new Item(e, timeToAccept[i]));
                 if (e.TouchpointId is { } touchpoint) _pending.Touchpoints.Add(touchpoint, new Item(e, null));
             }
 
             return _pending.Delivered.Task;
         }
+    }
+
+    /// <summary>A case's opening goes with the next delivery (with what was held before it); the rest is held.</summary>
+    private void AddCustomer(TouchpointEvent e, long now)
+    {
+        var item = new Item(e, null);
+        if (e.Type == EventType.CaseOpened)
+        {
+            Release(e.CustomerId, _pending);
+            _pending.Customers.Add(e.CustomerId, item);
+            return;
+        }
+
+        if (!_held.TryGetValue(e.CustomerId, out var held)) _held[e.CustomerId] = held = new Held(now);
+        held.Items.Add(item);
+        held.Last = now;
+        _heldCount++;
+    }
+
+    /// <summary>Moves a customer's held events into <paramref name="batch"/>, after what it has of theirs.</summary>
+    private void Release(string customerId, Batch batch)
+    {
+        if (!_held.Remove(customerId, out var held)) return;
+        foreach (var item in held.Items) batch.Customers.Add(customerId, item);
+        _heldCount -= held.Items.Count;
+    }
+
+    /// <summary>Customers quiet long enough, held long enough, or all of them (a full flush, or too much held).</summary>
+    private void ReleaseDue(Batch batch, bool all)
+    {
+        if (_held.Count == 0) return;
+        all |= _heldCount >= MaxHeld;
+        var now = Environment.TickCount64;
+        var quiet = (long)CustomerQuiet.TotalMilliseconds;
+        var maxHold = (long)CustomerMaxHold.TotalMilliseconds;
+        List<string>? due = null;
+        foreach (var (customerId, held) in _held)
+        {
+            if (all || now - held.Last >= quiet || now - held.First >= maxHold) (due ??= []).Add(customerId);
+        }
+
+        if (due is null) return;
+        foreach (var customerId in due) Release(customerId, batch);
     }
 
     /// <summary>Queues newly raised alerts to be counted at their touchpoints.</summary>
@@ -82,6 +146,7 @@ public sealed partial class EntityFeed(IGrainFactory grains, ILogger<EntityFeed>
     {
         lock (_gate)
         {
+            Release(customerId, _pending);
             return _pending.Customers.Take(customerId) is { } items ? items.ConvertAll(x => x.Event).ToArray() : [];
         }
     }
@@ -101,21 +166,21 @@ public sealed partial class EntityFeed(IGrainFactory grains, ILogger<EntityFeed>
         using var timer = new PeriodicTimer(Period);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken)) await FlushLoggedAsync();
+            while (await timer.WaitForNextTickAsync(stoppingToken)) await FlushLoggedAsync(all: false);
         }
         catch (OperationCanceledException)
         {
         }
 
-        await FlushLoggedAsync();
+        await FlushLoggedAsync(all: true);
     }
 
     /// <summary>A flush that fails unexpectedly is logged and the feed goes on: this service stopping would stop the silo.</summary>
-    private async Task FlushLoggedAsync()
+    private async Task FlushLoggedAsync(bool all)
     {
         try
         {
-            await FlushAsync();
+            await FlushAsync(all);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -123,8 +188,10 @@ public sealed partial class EntityFeed(IGrainFactory grains, ILogger<EntityFeed>
         }
     }
 
-    /// <summary>Delivers everything queued so far, now.</summary>
-    public async Task FlushAsync()
+    /// <summary>Delivers everything queued so far, held customer events included, now.</summary>
+    public Task FlushAsync() => FlushAsync(all: true);
+
+    private async Task FlushAsync(bool all)
     {
         await _flushing.WaitAsync();
         try
@@ -132,6 +199,7 @@ public sealed partial class EntityFeed(IGrainFactory grains, ILogger<EntityFeed>
             Batch taken;
             lock (_gate)
             {
+                ReleaseDue(_pending, all);
                 if (_pending.Count == 0) return;
                 taken = _pending;
                 _pending = new Batch();
@@ -142,7 +210,7 @@ public sealed partial class EntityFeed(IGrainFactory grains, ILogger<EntityFeed>
                 // The deliveries' failures are gathered once all have ended, on this thread: when a silo dies they fail
                 // together and are handled on several threads at once.
                 var customers = taken.Customers.Map.Select(kv => Deliver("customer", kv.Key, kv.Value,
-                    items => grains.Get<ICustomerGrain>(kv.Key).Apply(Events(items)))).ToList();
+                    items => grains.Get<ICustomerGrain>(kv.Key).Deliver(Events(items)))).ToList();
                 var employees = taken.Employees.Map.Select(kv => Deliver("employee", kv.Key, kv.Value,
                     items => grains.Get<IEmployeeGrain>(kv.Key).Apply(Events(items), items.ConvertAll(x => x.TimeToAccept).ToArray()))).ToList();
                 var touchpoints = taken.Touchpoints.Map.Select(kv => Deliver("touchpoint", kv.Key, kv.Value,
@@ -247,6 +315,15 @@ public sealed partial class EntityFeed(IGrainFactory grains, ILogger<EntityFeed>
             Count -= list.Count;
             return list;
         }
+    }
+
+    private sealed class Held(long first)
+    {
+        public List<Item> Items { get; } = [];
+
+        public long First { get; } = first;
+
+        public long Last { get; set; } = first;
     }
 
     private sealed class Batch
