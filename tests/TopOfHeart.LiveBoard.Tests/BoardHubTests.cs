@@ -129,6 +129,39 @@ public sealed class BoardHubTests(ClusterFixture cluster, ITestOutputHelper outp
         Assert.All(gaps, g => Assert.True(g <= TimeSpan.FromMilliseconds(1100), $"{g.TotalMilliseconds:0} ms without a board snapshot"));
     }
 
+    /// <summary>
+    /// A floor grain that answers late (a busy or collecting silo) must not leave the boards without a snapshot for
+    /// more than a second: they get the latest one again (its <c>at</c> unchanged), then the fresh one once it comes.
+    /// </summary>
+    [Fact]
+    public async Task Boards_still_get_a_snapshot_each_second_while_the_floor_answers_late()
+    {
+        await using var board = await BoardClient.ConnectAsync(cluster.Board.Hub);
+        await board.WaitForSnapshotAsync(TimeSpan.FromSeconds(5), _ => true);
+        var from = Stopwatch.GetTimestamp();
+        cluster.SlowFloor.By = TimeSpan.FromMilliseconds(2500);
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(4));
+        }
+        finally
+        {
+            cluster.SlowFloor.By = TimeSpan.Zero;
+        }
+
+        var end = Stopwatch.GetTimestamp();
+        var window = board.Snapshots.Where(s => s.At >= from && s.At <= end).ToList();
+        var stamps = window.Select(s => s.At).Prepend(from).Append(end).ToList();
+        var gaps = stamps.Zip(stamps.Skip(1), (a, b) => Stopwatch.GetElapsedTime(a, b)).ToList();
+        output.WriteLine($"{window.Count} snapshots in 4 s, {window.Select(s => s.Value.At).Distinct().Count()} distinct; gaps {string.Join(", ", gaps.Select(g => g.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)))} ms");
+        Assert.All(gaps, g => Assert.True(g <= TimeSpan.FromMilliseconds(1100), $"{g.TotalMilliseconds:0} ms without a board snapshot"));
+        Assert.True(window.Select(s => s.Value.At).Distinct().Count() < window.Count, "the latest snapshot was never sent again while the floor was slow");
+
+        // Once the floor answers again, fresh snapshots follow.
+        var last = window[^1].Value.At;
+        await board.WaitForSnapshotAsync(TimeSpan.FromSeconds(6), s => s.At > last);
+    }
+
     [Fact]
     public async Task GetOpenAlerts_hydrates_a_board_that_connects_and_again_after_it_reconnects()
     {

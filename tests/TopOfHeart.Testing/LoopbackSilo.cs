@@ -42,7 +42,9 @@ public sealed class LoopbackSilo : IAsyncDisposable
 
     /// <param name="settings">Extra configuration, e.g. <c>["TopOfHeart:Detection:HandoffAcceptSla"] = "00:00:30"</c>.</param>
     /// <param name="fakeClock">A fake clock starting now (UTC); null for the real one.</param>
-    public static async Task<LoopbackSilo> StartAsync(IDictionary<string, string?>? settings = null, bool fakeClock = true)
+    /// <param name="services">More services for the silo, e.g. a grain call filter.</param>
+    public static async Task<LoopbackSilo> StartAsync(
+        IDictionary<string, string?>? settings = null, bool fakeClock = true, Action<IServiceCollection>? services = null)
     {
         var siloPort = FreePorts.Next();
         var gatewayPort = FreePorts.Next();
@@ -59,6 +61,7 @@ public sealed class LoopbackSilo : IAsyncDisposable
         var (app, problems) = SiloApp.Create([.. args], builder =>
         {
             if (clock is not null) builder.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock));
+            services?.Invoke(builder.Services);
         });
         if (app is null) throw new InvalidOperationException("Silo settings refused: " + string.Join("; ", problems));
 

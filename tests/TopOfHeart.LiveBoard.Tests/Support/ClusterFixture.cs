@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using TopOfHeart.Contracts.Grains;
 using TopOfHeart.Testing;
 
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
@@ -15,11 +17,14 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public LoopbackSilo Silo => _silo ?? throw new InvalidOperationException("Not started.");
 
+    /// <summary>Makes the floor grain's snapshot answer late, as a busy or collecting silo would.</summary>
+    public SlowFloor SlowFloor { get; } = new();
+
     internal LoopbackLiveBoard Board => _board ?? throw new InvalidOperationException("Not started.");
 
     public async Task InitializeAsync()
     {
-        _silo = await LoopbackSilo.StartAsync(fakeClock: false);
+        _silo = await LoopbackSilo.StartAsync(fakeClock: false, services: s => s.AddSingleton<IIncomingGrainCallFilter>(SlowFloor));
         _board = await LoopbackLiveBoard.StartAsync(_silo);
     }
 
@@ -47,4 +52,16 @@ public sealed class ClusterFixture : IAsyncLifetime
 public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 {
     public const string Name = "LiveBoard on a real silo";
+}
+
+/// <summary>Delays <see cref="IFloorGrain.GetSnapshot"/> by <see cref="By"/> (zero: not at all).</summary>
+public sealed class SlowFloor : IIncomingGrainCallFilter
+{
+    public TimeSpan By { get; set; }
+
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        if (By > TimeSpan.Zero && context.InterfaceMethod?.Name == nameof(IFloorGrain.GetSnapshot)) await Task.Delay(By);
+        await context.Invoke();
+    }
 }
