@@ -17,14 +17,14 @@ namespace TopOfHeart.Grains.Entities;
 /// Reads through the API flush this silo's feed first; another silo's deliveries arrive within a period.
 /// </para>
 /// <para>
-/// A customer hears of a new case (its <c>case.opened</c>) within a period, so a contact naming no case finds it on any
-/// silo. The customer's other case events wait until the customer has been quiet for <see cref="CustomerQuiet"/> (at most
+/// A customer's case events wait until the customer has been quiet for <see cref="CustomerQuiet"/> (at most
 /// <see cref="CustomerMaxHold"/>) and go in one call, after which the customer is put away: one short activation per
-/// story instead of one held through its idle age (measured: the long-lived customer activations cost about 40 % of
-/// the silo's throughput at full load, most of it in the collector).
+/// story instead of one held through its idle age. A contact naming no case takes its customer's held events along on
+/// this silo; so in a cluster of several silos a customer hears of a new case (its <c>case.opened</c>) within a period
+/// instead, for a contact that lands on another silo. A lone silo (embedded mode) holds that too.
 /// </para>
 /// </summary>
-public sealed partial class EntityFeed(IGrainFactory grains, ILogger<EntityFeed> logger) : BackgroundService
+public sealed partial class EntityFeed(IGrainFactory grains, IClusterMembershipService membership, ILogger<EntityFeed> logger) : BackgroundService
 {
     public static readonly TimeSpan Period = TimeSpan.FromMilliseconds(250);
 
@@ -45,6 +45,9 @@ public sealed partial class EntityFeed(IGrainFactory grains, ILogger<EntityFeed>
     /// <summary>Per customer, events newer than any of theirs in <see cref="_pending"/> (so appending them keeps the order).</summary>
     private readonly Dictionary<string, Held> _held = new(StringComparer.Ordinal);
     private int _heldCount;
+
+    /// <summary>The only active silo of its cluster (as of the last flush): nobody else can take a contact.</summary>
+    private bool _alone;
 
     private readonly object _gate = new();
     private readonly SemaphoreSlim _flushing = new(1, 1);
@@ -78,7 +81,7 @@ public sealed partial class EntityFeed(IGrainFactory grains, ILogger<EntityFeed>
     private void AddCustomer(TouchpointEvent e, long now)
     {
         var item = new Item(e, null);
-        if (e.Type == EventType.CaseOpened)
+        if (e.Type == EventType.CaseOpened && !_alone)
         {
             Release(e.CustomerId, _pending);
             _pending.Customers.Add(e.CustomerId, item);
@@ -197,8 +200,12 @@ public sealed partial class EntityFeed(IGrainFactory grains, ILogger<EntityFeed>
         try
         {
             Batch taken;
+            var alone = ActiveSilos() <= 1;
             lock (_gate)
             {
+                // A silo just joined: what this one held back as the only silo goes now.
+                if (_alone && !alone) all = true;
+                _alone = alone;
                 ReleaseDue(_pending, all);
                 if (_pending.Count == 0) return;
                 taken = _pending;
@@ -243,6 +250,17 @@ public sealed partial class EntityFeed(IGrainFactory grains, ILogger<EntityFeed>
         {
             _flushing.Release();
         }
+    }
+
+    private int ActiveSilos()
+    {
+        var active = 0;
+        foreach (var member in membership.CurrentSnapshot.Members.Values)
+        {
+            if (member.Status == SiloStatus.Active) active++;
+        }
+
+        return active;
     }
 
     /// <summary>One grain's delivery; its result is what to try again (null when it went through).</summary>

@@ -21,8 +21,17 @@ namespace TopOfHeart.Grains.Tests.TestKit;
 /// One in-process Orleans silo with the product's grains and services, on one shared
 /// <see cref="FakeTimeProvider"/>. One per test class; tests use their own case, customer and department names.
 /// </summary>
-public sealed class RelayCluster : IAsyncLifetime
+public class RelayCluster : IAsyncLifetime
 {
+    private readonly short _silos;
+
+    public RelayCluster()
+        : this(1)
+    {
+    }
+
+    protected RelayCluster(short silos) => _silos = silos;
+
     /// <summary>A Monday morning, so "today" is the same day for every deadline a test moves through.</summary>
     public static readonly DateTimeOffset Start = new(2026, 3, 2, 8, 0, 0, TimeSpan.Zero);
 
@@ -45,7 +54,7 @@ public sealed class RelayCluster : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = new InProcessTestClusterBuilder(1);
+        var builder = new InProcessTestClusterBuilder(_silos);
         builder.ConfigureSilo((_, silo) => silo
             .AddInProcessGrainStorage(StorageNames.Provider)
             .AddInProcessGrainStorage(StorageNames.RebuiltProvider));
@@ -159,3 +168,6 @@ public static class Eventually
         }
     }
 }
+
+/// <summary>The same, with two silos: what a silo does differently when it is not alone.</summary>
+public sealed class TwoSiloRelayCluster() : RelayCluster(2);

@@ -1,0 +1,23 @@
+using TopOfHeart.Grains.Entities;
+using TopOfHeart.Grains.Tests.TestKit;
+
+namespace TopOfHeart.Grains.Tests;
+
+/// <summary>The entity feed in a cluster of two silos.</summary>
+public sealed class EntityFeedClusterTests(TwoSiloRelayCluster relay) : IClassFixture<TwoSiloRelayCluster>
+{
+    /// <summary>
+    /// With another silo, a contact naming no case may land there: a customer hears of a new case within a period,
+    /// and the rest of the story once it has been quiet.
+    /// </summary>
+    [Fact]
+    public async Task With_another_silo_a_case_opening_reaches_its_customer_at_once_and_the_rest_once_it_is_quiet()
+    {
+        var customer = await EntityFeedTests.FeedAStory(relay, "quiet2");
+        await Task.Delay(EntityFeed.Period * 4);
+        Assert.Equal(1, (await customer.GetView())?.EventCount);
+
+        await Task.Delay(EntityFeed.CustomerQuiet + (EntityFeed.Period * 4));
+        Assert.Equal(2, (await customer.GetView())?.EventCount);
+    }
+}
