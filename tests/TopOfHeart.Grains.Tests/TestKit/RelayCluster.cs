@@ -132,12 +132,25 @@ public class RelayCluster : IAsyncLifetime
 /// <summary>A grain call filter that, while switched on, fails every call to a customer grain.</summary>
 public sealed class FailingCustomerCalls : IIncomingGrainCallFilter
 {
+    private readonly ConcurrentQueue<(string Customer, EventType[] Types)> _deliveries = new();
+
     public volatile bool Failing;
 
-    public Task Invoke(IIncomingGrainCallContext context) =>
-        Failing && context.InterfaceMethod?.DeclaringType == typeof(ICustomerGrain)
-            ? throw new InvalidOperationException("customer calls are failing (test)")
-            : context.Invoke();
+    /// <summary>The event types of each feed delivery (<see cref="ICustomerGrain.Deliver"/>) to a customer, in order.</summary>
+    public IReadOnlyList<EventType[]> DeliveriesTo(string customerId) =>
+        [.. _deliveries.Where(d => d.Customer == customerId).Select(d => d.Types)];
+
+    public Task Invoke(IIncomingGrainCallContext context)
+    {
+        if (context.InterfaceMethod?.DeclaringType != typeof(ICustomerGrain)) return context.Invoke();
+        if (Failing) throw new InvalidOperationException("customer calls are failing (test)");
+        if (context.InterfaceMethod.Name == nameof(ICustomerGrain.Deliver) && context.Request.GetArgument(0) is TouchpointEvent[] events)
+        {
+            _deliveries.Enqueue((context.TargetId.Key.ToString()!, events.Select(e => e.Type).ToArray()));
+        }
+
+        return context.Invoke();
+    }
 }
 
 /// <summary>Stands in for the wall board feed: remembers every publication so a test can count raises.</summary>
