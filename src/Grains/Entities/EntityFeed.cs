@@ -55,8 +55,9 @@ public sealed partial class EntityFeed(IGrainFactory grains, IClusterMembershipS
 
     /// <summary>
     /// Queues applied events (with each accept's time to accept, if any) for their customer, employee and touchpoint.
-    /// The task completes once a delivery that carried them has run: callers that must know the grains have them
-    /// (the durable pipeline, before it marks a batch applied) await it; the others only when the feed is full.
+    /// The task completes once a delivery that carried them has run (customers' held events excepted: they go once their
+    /// customer is quiet): callers that must know the grains have them (the recovery sweep) await it; the others only
+    /// when the feed is full.
     /// </summary>
     /// <param name="calledDirectly">Customers the caller has just given these events itself.</param>
     public Task Add(IReadOnlyList<TouchpointEvent> events, IReadOnlyList<TimeSpan?> timeToAccept, ICollection<string>? calledDirectly = null)

@@ -86,7 +86,8 @@ public sealed partial class IngestPipeline(
 
         // Durable from here: whatever happens below, the answer is "accepted" and the sweep finishes the job.
         // Marked applied once every case (and customer of a caseless event) has the events. What the feed still carries
-        // to customers, employees and touchpoints goes out within its period; a customer rebuilds from the log anyway.
+        // to employees and touchpoints goes out within its period, to customers once they are quiet; a customer rebuilds
+        // from the log anyway.
         if (await ApplyToGrainsAsync(fresh, cancellationToken, waitForFeed: false, appended.NewCases))
         {
             try

@@ -46,8 +46,8 @@ public class RelayCluster : IAsyncLifetime
 
     public IServiceProvider SiloServices => Cluster.Silos[0].ServiceProvider;
 
-    /// <summary>While <see cref="FailingCustomerCalls.Failing"/>, every call to a customer grain fails, as calls to a silo that just died do.</summary>
-    public FailingCustomerCalls CustomerCalls { get; } = new();
+    /// <summary>Records the feed's customer deliveries; while <see cref="CustomerCallFilter.Failing"/>, every call to a customer grain fails, as calls to a silo that just died do.</summary>
+    public CustomerCallFilter CustomerCalls { get; } = new();
 
     /// <summary>The silo's own ingest pipeline: events reach cases, customers, employees and touchpoints as in production.</summary>
     public IEventIngestor Pipeline { get; private set; } = null!;
@@ -76,6 +76,15 @@ public class RelayCluster : IAsyncLifetime
         Cluster = builder.Build();
         await Cluster.DeployAsync();
         Pipeline = SiloServices.GetRequiredService<IEventIngestor>();
+
+        // Tests speak to the first silo: it must see every other as active (until then a silo counts itself alone).
+        var membership = SiloServices.GetRequiredService<IClusterMembershipService>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (membership.CurrentSnapshot.Members.Values.Count(m => m.Status == SiloStatus.Active) < _silos)
+        {
+            if (DateTime.UtcNow >= deadline) throw new TimeoutException($"The first silo never saw {_silos} silos active.");
+            await Task.Delay(50);
+        }
     }
 
     public async Task DisposeAsync()
@@ -129,8 +138,8 @@ public class RelayCluster : IAsyncLifetime
     }
 }
 
-/// <summary>A grain call filter that, while switched on, fails every call to a customer grain.</summary>
-public sealed class FailingCustomerCalls : IIncomingGrainCallFilter
+/// <summary>A grain call filter on customer grains: records each feed delivery and, while switched on, fails every call.</summary>
+public sealed class CustomerCallFilter : IIncomingGrainCallFilter
 {
     private readonly ConcurrentQueue<(string Customer, EventType[] Types)> _deliveries = new();
 
