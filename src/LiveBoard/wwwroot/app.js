@@ -21,6 +21,7 @@ const state = {
   rates: [],
   skewMs: null, // server clock minus browser clock, from snapshots
   lastSnapshotAt: 0,
+  lastSnapshotStamp: null, // the `at` of the last snapshot that set skewMs
   knownDepartments: new Set(),
   connection: null,
   authRequired: false,
@@ -294,8 +295,12 @@ function tickAges() {
 
 function renderSnapshot(snapshot) {
   state.lastSnapshotAt = Date.now();
-  const skew = Date.parse(snapshot.at) - Date.now();
-  state.skewMs = state.skewMs === null ? skew : state.skewMs * 0.8 + skew * 0.2;
+  // A snapshot sent again while the cluster is slow keeps its old `at`: it says nothing about the server's clock.
+  if (snapshot.at !== state.lastSnapshotStamp) {
+    state.lastSnapshotStamp = snapshot.at;
+    const skew = Date.parse(snapshot.at) - Date.now();
+    state.skewMs = state.skewMs === null ? skew : state.skewMs * 0.8 + skew * 0.2;
+  }
   if (state.connection?.state === signalR.HubConnectionState.Connected) setConnection('live');
 
   $('#kpi-rate').textContent = formatRate(snapshot.eventsPerSecond);
