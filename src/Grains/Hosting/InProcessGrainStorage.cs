@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Buffers.Binary;
-using System.Collections.Concurrent;
 using System.IO.Compression;
+using System.Runtime.InteropServices;
+using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
@@ -14,77 +16,262 @@ namespace TopOfHeart.Grains.Hosting;
 /// customer costs no message; and a grain put away keeps only its bytes (a few hundred for a resolved case),
 /// not its object graph. Lost with the process, like every embedded-mode state.
 /// </summary>
-public sealed class InProcessGrainStorage(Serializer serializer) : IGrainStorage
+/// <remarks>
+/// The bytes live outside the managed heap (one native block per grain: its key, then its Brotli-packed state),
+/// and the table's entries hold no references, so the collector neither copies a new snapshot through its
+/// generations nor walks hundreds of thousands of them in every full collection. A write allocates nothing
+/// managed: it serializes and packs into per-thread buffers and copies the result into a block of its exact size.
+/// </remarks>
+public sealed unsafe class InProcessGrainStorage(Serializer serializer) : IGrainStorage, IDisposable
 {
-    private readonly ConcurrentDictionary<(string State, GrainId Grain), Row> _rows = new();
-    private long _version;
+    /// <summary>Keys up to this many bytes are encoded on the stack.</summary>
+    private const int StackKeyBytes = 512;
 
-    public int Count => _rows.Count;
+    /// <summary>Per-thread buffers larger than this are not kept after use.</summary>
+    private const int KeptBufferBytes = 256 * 1024;
+
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_serialized;
+    [ThreadStatic] private static byte[]? t_scratch;
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<Key, Row> _rows = new(KeyComparer.Instance);
+    private long _version;
+    private long _nativeBytes;
+    private bool _disposed;
+
+    public int Count
+    {
+        get
+        {
+            lock (_gate) return _rows.Count;
+        }
+    }
+
+    /// <summary>Bytes of native memory held by the snapshots (keys and packed states).</summary>
+    public long NativeBytes => Interlocked.Read(ref _nativeBytes);
 
     /// <summary>Whether a snapshot of this grain's state is kept.</summary>
-    public bool Contains(string stateName, GrainId grainId) => _rows.ContainsKey((stateName, grainId));
+    public bool Contains(string stateName, GrainId grainId)
+    {
+        var rented = EncodeKey(stateName, grainId, stackalloc byte[StackKeyBytes], out var key);
+        try
+        {
+            fixed (byte* k = key)
+            {
+                lock (_gate)
+                {
+                    ObjectDisposedException.ThrowIf(_disposed, this);
+                    return _rows.ContainsKey(new Key(k, key.Length));
+                }
+            }
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
 
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        if (_rows.TryGetValue((stateName, grainId), out var row))
+        var rented = EncodeKey(stateName, grainId, stackalloc byte[StackKeyBytes], out var key);
+        byte[]? raw = null;
+        try
         {
-            grainState.State = serializer.Deserialize<T>(Unpack(row.Bytes));
-            grainState.ETag = row.ETag;
-            grainState.RecordExists = true;
-        }
-        else
-        {
-            grainState.State ??= Activator.CreateInstance<T>();
-            grainState.ETag = null;
-            grainState.RecordExists = false;
-        }
+            int rawLength;
+            long etag;
+            fixed (byte* k = key)
+            {
+                lock (_gate)
+                {
+                    ObjectDisposedException.ThrowIf(_disposed, this);
+                    if (!_rows.TryGetValue(new Key(k, key.Length), out var row))
+                    {
+                        grainState.State ??= Activator.CreateInstance<T>();
+                        grainState.ETag = null;
+                        grainState.RecordExists = false;
+                        return Task.CompletedTask;
+                    }
 
-        return Task.CompletedTask;
+                    // Unpacked under the lock: a concurrent write or clear of this key frees the block.
+                    rawLength = row.RawLength;
+                    etag = row.ETag;
+                    raw = ArrayPool<byte>.Shared.Rent(rawLength);
+                    if (!BrotliDecoder.TryDecompress(row.Packed, raw.AsSpan(0, rawLength), out var written) || written != rawLength)
+                        throw new InvalidOperationException($"The stored state {stateName} of {grainId} is damaged.");
+                }
+            }
+
+            grainState.State = serializer.Deserialize<T>(raw.AsSpan(0, rawLength));
+            grainState.ETag = ETagText(etag);
+            grainState.RecordExists = true;
+            return Task.CompletedTask;
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+            if (raw is not null) ArrayPool<byte>.Shared.Return(raw);
+        }
     }
 
     public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        var key = (stateName, grainId);
-        var current = _rows.TryGetValue(key, out var row) ? row.ETag : null;
-        if (current != grainState.ETag)
-        {
-            throw new InconsistentStateException($"{stateName} of {grainId} was written by someone else", current, grainState.ETag);
-        }
+        var serialized = t_serialized ??= new ArrayBufferWriter<byte>(4096);
+        serialized.ResetWrittenCount();
+        serializer.Serialize(grainState.State, serialized);
+        var raw = serialized.WrittenSpan;
 
-        var etag = Interlocked.Increment(ref _version).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        _rows[key] = new Row(Pack(serializer.SerializeToArray(grainState.State)), etag);
-        grainState.ETag = etag;
-        grainState.RecordExists = true;
-        return Task.CompletedTask;
+        var scratch = t_scratch;
+        var bound = BrotliEncoder.GetMaxCompressedLength(raw.Length);
+        if (scratch is null || scratch.Length < bound) t_scratch = scratch = new byte[Math.Max(bound, 4096)];
+        if (!BrotliEncoder.TryCompress(raw, scratch, out var packedLength, quality: 1, window: 16))
+            throw new InvalidOperationException("Brotli could not compress a grain's state.");
+        var rawLength = raw.Length;
+        TrimThreadBuffers(serialized, scratch);
+
+        var rented = EncodeKey(stateName, grainId, stackalloc byte[StackKeyBytes], out var key);
+        byte* block = null;
+        try
+        {
+            // The new block, built outside the lock: the key, then the packed state.
+            var size = key.Length + packedLength;
+            block = (byte*)NativeMemory.Alloc((nuint)size);
+            key.CopyTo(new Span<byte>(block, key.Length));
+            scratch.AsSpan(0, packedLength).CopyTo(new Span<byte>(block + key.Length, packedLength));
+            var lookup = new Key(block, key.Length);
+
+            string etagText;
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                var exists = _rows.Remove(lookup, out var old);
+                var current = exists ? ETagText(old.ETag) : null;
+                if (current != grainState.ETag)
+                {
+                    if (exists) _rows.Add(old.Key, old);
+                    throw new InconsistentStateException($"{stateName} of {grainId} was written by someone else", current, grainState.ETag);
+                }
+
+                var etag = ++_version;
+                _rows.Add(lookup, new Row(lookup, size, rawLength, etag));
+                block = null;
+                _nativeBytes += size - (exists ? old.Size : 0);
+                if (exists) NativeMemory.Free(old.Key.Bytes);
+                etagText = ETagText(etag);
+            }
+
+            grainState.ETag = etagText;
+            grainState.RecordExists = true;
+            return Task.CompletedTask;
+        }
+        finally
+        {
+            if (block is not null) NativeMemory.Free(block);
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        _rows.TryRemove((stateName, grainId), out _);
+        var rented = EncodeKey(stateName, grainId, stackalloc byte[StackKeyBytes], out var key);
+        try
+        {
+            fixed (byte* k = key)
+            {
+                lock (_gate)
+                {
+                    ObjectDisposedException.ThrowIf(_disposed, this);
+                    if (_rows.Remove(new Key(k, key.Length), out var old))
+                    {
+                        _nativeBytes -= old.Size;
+                        NativeMemory.Free(old.Key.Bytes);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
+
         grainState.ETag = null;
         grainState.RecordExists = false;
         return Task.CompletedTask;
     }
 
-    /// <summary>Brotli at its fastest setting: a put-away case's events (ids, departments, times) shrink to about a third.</summary>
-    private static byte[] Pack(byte[] raw)
+    /// <summary>Frees every block (the silo is stopping; its embedded state goes with it).</summary>
+    public void Dispose()
     {
-        var packed = new byte[4 + BrotliEncoder.GetMaxCompressedLength(raw.Length)];
-        BinaryPrimitives.WriteInt32LittleEndian(packed, raw.Length);
-        if (!BrotliEncoder.TryCompress(raw, packed.AsSpan(4), out var written, quality: 1, window: 16))
-            throw new InvalidOperationException("Brotli could not compress a grain's state.");
-        return packed.AsSpan(0, 4 + written).ToArray();
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            foreach (var row in _rows.Values) NativeMemory.Free(row.Key.Bytes);
+            _rows.Clear();
+            _nativeBytes = 0;
+        }
     }
 
-    private static byte[] Unpack(byte[] packed)
+    private static string ETagText(long etag) => etag.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The grain's key as bytes: the state name's length and UTF-8, the grain type's length and bytes, then the grain's key
+    /// (lengths first, so no two grains share an encoding). Into <paramref name="stack"/> when it fits, else a rented array.
+    /// </summary>
+    private static byte[]? EncodeKey(string stateName, GrainId grainId, Span<byte> stack, out Span<byte> key)
     {
-        var raw = new byte[BinaryPrimitives.ReadInt32LittleEndian(packed)];
-        if (!BrotliDecoder.TryDecompress(packed.AsSpan(4), raw, out var written) || written != raw.Length)
-            throw new InvalidOperationException("A grain's stored state is damaged.");
-        return raw;
+        var type = grainId.Type.AsSpan();
+        var id = grainId.Key.AsSpan();
+        var nameLength = Encoding.UTF8.GetByteCount(stateName);
+        var length = 8 + nameLength + type.Length + id.Length;
+        byte[]? rented = null;
+        key = length <= stack.Length ? stack[..length] : (rented = ArrayPool<byte>.Shared.Rent(length)).AsSpan(0, length);
+        BinaryPrimitives.WriteInt32LittleEndian(key, nameLength);
+        Encoding.UTF8.GetBytes(stateName, key.Slice(4, nameLength));
+        BinaryPrimitives.WriteInt32LittleEndian(key[(4 + nameLength)..], type.Length);
+        type.CopyTo(key[(8 + nameLength)..]);
+        id.CopyTo(key[(8 + nameLength + type.Length)..]);
+        return rented;
     }
 
-    private sealed record Row(byte[] Bytes, string ETag);
+    private static void TrimThreadBuffers(ArrayBufferWriter<byte> serialized, byte[] scratch)
+    {
+        if (serialized.Capacity > KeptBufferBytes) t_serialized = null;
+        if (scratch.Length > KeptBufferBytes) t_scratch = null;
+    }
+
+    /// <summary>A key's bytes: in a row's block, or (for a lookup) on the caller's stack or pinned array.</summary>
+    private readonly struct Key(byte* bytes, int length)
+    {
+        public readonly byte* Bytes = bytes;
+        public readonly int Length = length;
+
+        public ReadOnlySpan<byte> Span => new(Bytes, Length);
+    }
+
+    /// <summary>One kept snapshot: its block (key, then packed state), the block's size, the unpacked length and the version.</summary>
+    private readonly struct Row(Key key, int size, int rawLength, long etag)
+    {
+        public readonly Key Key = key;
+        public readonly int Size = size;
+        public readonly int RawLength = rawLength;
+        public readonly long ETag = etag;
+
+        public ReadOnlySpan<byte> Packed => new(Key.Bytes + Key.Length, Size - Key.Length);
+    }
+
+    private sealed class KeyComparer : IEqualityComparer<Key>
+    {
+        public static readonly KeyComparer Instance = new();
+
+        public bool Equals(Key x, Key y) => x.Span.SequenceEqual(y.Span);
+
+        public int GetHashCode(Key key)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(key.Span);
+            return hash.ToHashCode();
+        }
+    }
 }
 
 public static class InProcessGrainStorageExtensions
