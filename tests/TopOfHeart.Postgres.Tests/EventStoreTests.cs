@@ -90,6 +90,27 @@ public sealed class EventStoreTests(PostgresServer server, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task An_append_names_the_customers_the_log_held_nothing_of_before_it()
+    {
+        var (database, _) = await NewLogAsync();
+        await using var __ = database;
+        await using var store = new PostgresEventStore(database, NullLogger<PostgresEventStore>.Instance);
+
+        var first = await store.AppendAsync(
+            [Event("a1", "case-a", customer: "ann"), Event("a2", "case-a", customer: "ann"), Event("b1", null, EventType.CustomerContact, customer: "bob")],
+            [], default);
+        Assert.Equal(["ann", "bob"], first.NewCustomers!.Order());
+
+        // ann has logged events now, whichever case they name; cy is new.
+        var second = await store.AppendAsync([Event("a3", "case-z", customer: "ann"), Event("c1", "case-c", customer: "cy")], [], default);
+        Assert.Equal(["cy"], second.NewCustomers!.Order());
+
+        // A retry of a logged event is no news about its customer, nor is a new event of a known one.
+        var retry = await store.AppendAsync([Event("c1", "case-c", customer: "cy"), Event("b2", null, EventType.CustomerContact, customer: "bob")], [], default);
+        Assert.Empty(retry.NewCustomers!);
+    }
+
+    [Fact]
     public async Task A_log_growing_from_empty_is_analysed_by_the_silo_without_waiting_for_autovacuum()
     {
         var (database, connectionString) = await NewLogAsync();

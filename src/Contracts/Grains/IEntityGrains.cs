@@ -24,6 +24,13 @@ public interface ICustomerGrain : IGrainWithStringKey
     [Alias("Deliver")]
     Task Deliver(TouchpointEvent[] events);
 
+    /// <summary>
+    /// <see cref="Deliver"/> for events that begin with the customer's first logged one (the event log held nothing of
+    /// the customer before them): if the grain is not in memory it starts empty instead of reading the log back.
+    /// </summary>
+    [Alias("DeliverFirst")]
+    Task DeliverFirst(TouchpointEvent[] events);
+
     [Alias("GetView")]
     Task<CustomerView?> GetView();
 }

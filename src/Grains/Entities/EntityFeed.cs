@@ -60,16 +60,26 @@ public sealed partial class EntityFeed(IGrainFactory grains, IClusterMembershipS
     /// when the feed is full.
     /// </summary>
     /// <param name="calledDirectly">Customers the caller has just given these events itself.</param>
-    public Task Add(IReadOnlyList<TouchpointEvent> events, IReadOnlyList<TimeSpan?> timeToAccept, ICollection<string>? calledDirectly = null)
+    /// <param name="newCustomers">Customers the event log held nothing of before these events: a delivery that starts with
+    /// their first event here lets the grain start empty instead of reading the log back.</param>
+    public Task Add(
+        IReadOnlyList<TouchpointEvent> events, IReadOnlyList<TimeSpan?> timeToAccept, ICollection<string>? calledDirectly = null,
+        IReadOnlySet<string>? newCustomers = null)
     {
         if (events.Count == 0) return Task.CompletedTask;
         var now = Environment.TickCount64;
+        HashSet<string>? marked = null;
         lock (_gate)
         {
             for (var i = 0; i < events.Count; i++)
             {
                 var e = events[i];
-                if (e.CaseId is not null && calledDirectly?.Contains(e.CustomerId) != true) AddCustomer(e, now);
+                if (e.CaseId is not null && calledDirectly?.Contains(e.CustomerId) != true)
+                {
+                    var first = newCustomers?.Contains(e.CustomerId) == true && (marked ??= new(StringComparer.Ordinal)).Add(e.CustomerId);
+                    AddCustomer(e, now, first);
+                }
+
                 if (e.EmployeeId is { } employee) _pending.Employees.Add(employee, new Item(e, timeToAccept[i]));
                 if (e.TouchpointId is { } touchpoint) _pending.Touchpoints.Add(touchpoint, new Item(e, null));
             }
@@ -79,9 +89,9 @@ public sealed partial class EntityFeed(IGrainFactory grains, IClusterMembershipS
     }
 
     /// <summary>A case's opening goes with the next delivery (with what was held before it); the rest is held.</summary>
-    private void AddCustomer(TouchpointEvent e, long now)
+    private void AddCustomer(TouchpointEvent e, long now, bool first)
     {
-        var item = new Item(e, null);
+        var item = new Item(e, null, first);
         if (e.Type == EventType.CaseOpened && !_alone)
         {
             Release(e.CustomerId, _pending);
@@ -218,7 +228,9 @@ public sealed partial class EntityFeed(IGrainFactory grains, IClusterMembershipS
                 // The deliveries' failures are gathered once all have ended, on this thread: when a silo dies they fail
                 // together and are handled on several threads at once.
                 var customers = taken.Customers.Map.Select(kv => Deliver("customer", kv.Key, kv.Value,
-                    items => grains.Get<ICustomerGrain>(kv.Key).Deliver(Events(items)))).ToList();
+                    items => items[0].First
+                        ? grains.Get<ICustomerGrain>(kv.Key).DeliverFirst(Events(items))
+                        : grains.Get<ICustomerGrain>(kv.Key).Deliver(Events(items)))).ToList();
                 var employees = taken.Employees.Map.Select(kv => Deliver("employee", kv.Key, kv.Value,
                     items => grains.Get<IEmployeeGrain>(kv.Key).Apply(Events(items), items.ConvertAll(x => x.TimeToAccept).ToArray()))).ToList();
                 var touchpoints = taken.Touchpoints.Map.Select(kv => Deliver("touchpoint", kv.Key, kv.Value,
@@ -305,7 +317,8 @@ public sealed partial class EntityFeed(IGrainFactory grains, IClusterMembershipS
         T Again();
     }
 
-    private readonly record struct Item(TouchpointEvent Event, TimeSpan? TimeToAccept, int Attempts = 0) : IAttempted<Item>
+    /// <param name="First">The customer's first logged event (the log held nothing of them before its batch).</param>
+    private readonly record struct Item(TouchpointEvent Event, TimeSpan? TimeToAccept, bool First = false, int Attempts = 0) : IAttempted<Item>
     {
         public Item Again() => this with { Attempts = Attempts + 1 };
     }

@@ -32,6 +32,13 @@ public sealed record AppendResult(bool[] IsNew, long BatchId)
     /// instead of reading the log (a new case costs no read). Null when the store does not tell.
     /// </summary>
     public IReadOnlySet<string>? NewCases { get; init; }
+
+    /// <summary>
+    /// The customers of the batch that had no event in the log before it: the feed's first delivery to one of them
+    /// starts its grain empty instead of reading the log back (it would only find this batch's events, which the
+    /// delivery brings). Null when the store does not tell.
+    /// </summary>
+    public IReadOnlySet<string>? NewCustomers { get; init; }
 }
 
 /// <summary>A moment at which a case must check its deadlines even if no silo that knew about it is alive.</summary>

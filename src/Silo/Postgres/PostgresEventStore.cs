@@ -30,9 +30,10 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
         "SELECT w.case_id, w.due_at FROM unnest(@wakeEvents, @wakeCases, @wakeDue) AS w(event_id, case_id, due_at) " +
         "WHERE w.event_id IN (SELECT event_id FROM fresh) ORDER BY 1, 2 ON CONFLICT DO NOTHING) " +
         // The main query sees the log as it was before this statement (the CTEs' inserts are invisible to it): the cases
-        // named here with no row in it are new, and their grains need not read the log when they activate.
+        // and customers named here with no row in it are new, and their grains need not read the log when they activate.
         "SELECT coalesce((SELECT batch_id FROM pending), 0), array(SELECT event_id FROM fresh), " +
-        "array(SELECT DISTINCT k FROM unnest(@cases) AS k WHERE k IS NOT NULL AND NOT EXISTS (SELECT 1 FROM toh_event t WHERE t.case_id = k))";
+        "array(SELECT DISTINCT k FROM unnest(@cases) AS k WHERE k IS NOT NULL AND NOT EXISTS (SELECT 1 FROM toh_event t WHERE t.case_id = k)), " +
+        "array(SELECT DISTINCT k FROM unnest(@customers) AS k WHERE NOT EXISTS (SELECT 1 FROM toh_event t WHERE t.customer_id = k))";
 
     private readonly NpgsqlDataSource database;
     private readonly AppliedBatchMarks applied;
@@ -96,19 +97,21 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
         long batchId;
         HashSet<string> inserted;
         HashSet<string> newCases;
+        HashSet<string> newCustomers;
         await using (var reader = await append.ExecuteReaderAsync(cancellationToken))
         {
             await reader.ReadAsync(cancellationToken);
             batchId = reader.GetInt64(0);
             inserted = new HashSet<string>(reader.GetFieldValue<string[]>(1), StringComparer.Ordinal);
             newCases = new HashSet<string>(reader.GetFieldValue<string[]>(2), StringComparer.Ordinal);
+            newCustomers = new HashSet<string>(reader.GetFieldValue<string[]>(3), StringComparer.Ordinal);
         }
 
         statistics.Appended(inserted.Count);
 
         // An id twice in one call is new once, at its first occurrence.
         for (var i = 0; i < events.Count; i++) isNew[i] = inserted.Remove(events[i].EventId);
-        return new AppendResult(isNew, batchId) { NewCases = newCases };
+        return new AppendResult(isNew, batchId) { NewCases = newCases, NewCustomers = newCustomers };
     }
 
     /// <summary>Returns at once: the delete is shared with the marks of concurrent requests (see <see cref="AppliedBatchMarks"/>).</summary>
