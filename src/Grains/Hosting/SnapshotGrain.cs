@@ -26,7 +26,9 @@ public abstract class SnapshotGrain<TState> : Grain
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (_snapshots.Interval is { } interval)
+        // Only grains that write snapshots tick: on PostgreSQL the cases and customers (rebuilt from the log) held a timer
+        // each that found nothing to write, 9.8 % of the silo's CPU in TimerQueue.FireNextTimers under full load.
+        if (WritesSnapshots && _snapshots.Interval is { } interval)
         {
             this.RegisterGrainTimer(_ => SaveIfDirtyAsync(), new GrainTimerCreationOptions(interval, interval) { KeepAlive = false });
         }
