@@ -17,7 +17,36 @@ page.on('websocket', (socket) => {
   socket.on('framereceived', (frame) => frames.received.push(String(frame.payload)));
 });
 
+// Lets the script play a hub whose floor answers late: while window.__boardFrozen is set, every `board` record the hub
+// sends is replaced by the first one that came after the freeze began (so the same `at` again and again), which is what
+// the LiveBoard sends when the floor grain does not answer within its patience. SignalR sets the socket's onmessage.
+await page.addInitScript(() => {
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    set onmessage(handler) {
+      super.onmessage = (event) => {
+        if (window.__boardFrozen === undefined || typeof event.data !== 'string') return handler(event);
+        const records = event.data.split('\x1e').map((record) => {
+          if (!record.includes('"target":"board"')) return record;
+          if (window.__boardFrozen === null) window.__boardFrozen = record;
+          return window.__boardFrozen;
+        });
+        return handler(new MessageEvent('message', { data: records.join('\x1e') }));
+      };
+    }
+
+    get onmessage() {
+      return super.onmessage;
+    }
+  };
+});
+
 const card = `#alerts li[data-alert-id="${opt.alert}"]`;
+/** The card's age ("mm:ss" or "h:mm:ss") in seconds. */
+async function ageSeconds() {
+  const text = await page.locator(`${card} .age`).textContent();
+  return text.split(':').reduce((total, part) => total * 60 + Number(part), 0);
+}
 async function save(path) {
   await writeFile(path, await page.screenshot({ fullPage: false }));
   step(`screenshot ${path}`);
@@ -53,6 +82,24 @@ try {
   const ageAfter = await page.locator(`${card} .age`).textContent();
   if (ageBefore === ageAfter) throw new Error(`the alert's age does not tick (${ageBefore} → ${ageAfter})`);
   step(`age ticks: ${ageBefore} → ${ageAfter}`);
+
+  // While the floor answers late the hub sends its latest snapshot again, `at` unchanged. That says nothing about the
+  // server's clock: ages keep the wall clock's pace (the estimate once slid back by each resend's age, and ages froze).
+  await page.evaluate(() => { window.__boardFrozen = null; });
+  await page.waitForFunction(() => typeof window.__boardFrozen === 'string', null, { timeout: 5_000 });
+  const frozeAt = Date.now();
+  const frozenBefore = await ageSeconds();
+  await page.waitForTimeout(8_000);
+  const frozenAfter = await ageSeconds();
+  const frozenFor = (Date.now() - frozeAt) / 1000;
+  const stillLive = await page.locator('#connection[data-state="live"]').count();
+  await page.evaluate(() => { window.__boardFrozen = undefined; });
+  // The display ticks once a second and floors to seconds: at most 2 s short of the wall clock.
+  if (frozenAfter - frozenBefore < Math.floor(frozenFor) - 2) {
+    throw new Error(`with the same snapshot sent again for ${frozenFor.toFixed(1)} s the alert's age went ${frozenBefore} s → ${frozenAfter} s`);
+  }
+  if (stillLive !== 1) throw new Error('the board stopped saying live while the hub sent its latest snapshot again');
+  step(`same snapshot again for ${frozenFor.toFixed(1)} s: age ${frozenBefore} s → ${frozenAfter} s, still live`);
   await save(opt.screenshot);
 
   // The supervisor's view: one department, then acknowledge.
