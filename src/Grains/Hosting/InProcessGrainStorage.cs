@@ -53,38 +53,31 @@ public sealed unsafe class InProcessGrainStorage(Serializer serializer) : IGrain
     /// <summary>Whether a snapshot of this grain's state is kept.</summary>
     public bool Contains(string stateName, GrainId grainId)
     {
-        var rented = EncodeKey(stateName, grainId, stackalloc byte[StackKeyBytes], out var key);
-        try
+        using var key = EncodedKey.Of(stateName, grainId, stackalloc byte[StackKeyBytes]);
+        fixed (byte* k = key.Bytes)
         {
-            fixed (byte* k = key)
+            lock (_gate)
             {
-                lock (_gate)
-                {
-                    ObjectDisposedException.ThrowIf(_disposed, this);
-                    return _rows.ContainsKey(new Key(k, key.Length));
-                }
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                return _rows.ContainsKey(new Key(k, key.Bytes.Length));
             }
-        }
-        finally
-        {
-            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         }
     }
 
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        var rented = EncodeKey(stateName, grainId, stackalloc byte[StackKeyBytes], out var key);
+        using var key = EncodedKey.Of(stateName, grainId, stackalloc byte[StackKeyBytes]);
         byte[]? raw = null;
         try
         {
             int rawLength;
             long etag;
-            fixed (byte* k = key)
+            fixed (byte* k = key.Bytes)
             {
                 lock (_gate)
                 {
                     ObjectDisposedException.ThrowIf(_disposed, this);
-                    if (!_rows.TryGetValue(new Key(k, key.Length), out var row))
+                    if (!_rows.TryGetValue(new Key(k, key.Bytes.Length), out var row))
                     {
                         grainState.State ??= Activator.CreateInstance<T>();
                         grainState.ETag = null;
@@ -108,7 +101,6 @@ public sealed unsafe class InProcessGrainStorage(Serializer serializer) : IGrain
         }
         finally
         {
-            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
             if (raw is not null) ArrayPool<byte>.Shared.Return(raw);
         }
     }
@@ -128,16 +120,17 @@ public sealed unsafe class InProcessGrainStorage(Serializer serializer) : IGrain
         var rawLength = raw.Length;
         TrimThreadBuffers(serialized, scratch);
 
-        var rented = EncodeKey(stateName, grainId, stackalloc byte[StackKeyBytes], out var key);
+        using var key = EncodedKey.Of(stateName, grainId, stackalloc byte[StackKeyBytes]);
         byte* block = null;
         try
         {
             // The new block, built outside the lock: the key, then the packed state.
-            var size = key.Length + packedLength;
+            var keyLength = key.Bytes.Length;
+            var size = keyLength + packedLength;
             block = (byte*)NativeMemory.Alloc((nuint)size);
-            key.CopyTo(new Span<byte>(block, key.Length));
-            scratch.AsSpan(0, packedLength).CopyTo(new Span<byte>(block + key.Length, packedLength));
-            var lookup = new Key(block, key.Length);
+            key.Bytes.CopyTo(new Span<byte>(block, keyLength));
+            scratch.AsSpan(0, packedLength).CopyTo(new Span<byte>(block + keyLength, packedLength));
+            var lookup = new Key(block, keyLength);
 
             string etagText;
             lock (_gate)
@@ -166,31 +159,25 @@ public sealed unsafe class InProcessGrainStorage(Serializer serializer) : IGrain
         finally
         {
             if (block is not null) NativeMemory.Free(block);
-            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         }
     }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        var rented = EncodeKey(stateName, grainId, stackalloc byte[StackKeyBytes], out var key);
-        try
+        using (var key = EncodedKey.Of(stateName, grainId, stackalloc byte[StackKeyBytes]))
         {
-            fixed (byte* k = key)
+            fixed (byte* k = key.Bytes)
             {
                 lock (_gate)
                 {
                     ObjectDisposedException.ThrowIf(_disposed, this);
-                    if (_rows.Remove(new Key(k, key.Length), out var old))
+                    if (_rows.Remove(new Key(k, key.Bytes.Length), out var old))
                     {
                         _nativeBytes -= old.Size;
                         NativeMemory.Free(old.Key.Bytes);
                     }
                 }
             }
-        }
-        finally
-        {
-            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         }
 
         grainState.ETag = null;
@@ -214,23 +201,42 @@ public sealed unsafe class InProcessGrainStorage(Serializer serializer) : IGrain
     private static string ETagText(long etag) => etag.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// The grain's key as bytes: the state name's length and UTF-8, the grain type's length and bytes, then the grain's key
-    /// (lengths first, so no two grains share an encoding). Into <paramref name="stack"/> when it fits, else a rented array.
+    /// A grain's key as bytes: the state name's length and UTF-8, the grain type's length and bytes, then the grain's key
+    /// (lengths first, so no two grains share an encoding). On the caller's stack when it fits, else in a rented array
+    /// that disposing gives back.
     /// </summary>
-    private static byte[]? EncodeKey(string stateName, GrainId grainId, Span<byte> stack, out Span<byte> key)
+    private readonly ref struct EncodedKey
     {
-        var type = grainId.Type.AsSpan();
-        var id = grainId.Key.AsSpan();
-        var nameLength = Encoding.UTF8.GetByteCount(stateName);
-        var length = 8 + nameLength + type.Length + id.Length;
-        byte[]? rented = null;
-        key = length <= stack.Length ? stack[..length] : (rented = ArrayPool<byte>.Shared.Rent(length)).AsSpan(0, length);
-        BinaryPrimitives.WriteInt32LittleEndian(key, nameLength);
-        Encoding.UTF8.GetBytes(stateName, key.Slice(4, nameLength));
-        BinaryPrimitives.WriteInt32LittleEndian(key[(4 + nameLength)..], type.Length);
-        type.CopyTo(key[(8 + nameLength)..]);
-        id.CopyTo(key[(8 + nameLength + type.Length)..]);
-        return rented;
+        private readonly byte[]? _rented;
+
+        private EncodedKey(Span<byte> bytes, byte[]? rented)
+        {
+            Bytes = bytes;
+            _rented = rented;
+        }
+
+        public Span<byte> Bytes { get; }
+
+        public static EncodedKey Of(string stateName, GrainId grainId, Span<byte> stack)
+        {
+            var type = grainId.Type.AsSpan();
+            var id = grainId.Key.AsSpan();
+            var nameLength = Encoding.UTF8.GetByteCount(stateName);
+            var length = 8 + nameLength + type.Length + id.Length;
+            var rented = length <= stack.Length ? null : ArrayPool<byte>.Shared.Rent(length);
+            var key = rented is null ? stack[..length] : rented.AsSpan(0, length);
+            BinaryPrimitives.WriteInt32LittleEndian(key, nameLength);
+            Encoding.UTF8.GetBytes(stateName, key.Slice(4, nameLength));
+            BinaryPrimitives.WriteInt32LittleEndian(key[(4 + nameLength)..], type.Length);
+            type.CopyTo(key[(8 + nameLength)..]);
+            id.CopyTo(key[(8 + nameLength + type.Length)..]);
+            return new EncodedKey(key, rented);
+        }
+
+        public void Dispose()
+        {
+            if (_rented is not null) ArrayPool<byte>.Shared.Return(_rented);
+        }
     }
 
     private static void TrimThreadBuffers(ArrayBufferWriter<byte> serialized, byte[] scratch)
