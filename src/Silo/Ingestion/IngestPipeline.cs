@@ -88,7 +88,7 @@ public sealed partial class IngestPipeline(
         // Marked applied once every case (and customer of a caseless event) has the events. What the feed still carries
         // to employees and touchpoints goes out within its period, to customers once they are quiet; a customer rebuilds
         // from the log anyway.
-        if (await ApplyToGrainsAsync(fresh, cancellationToken, waitForFeed: false, appended.NewCases, appended.NewCustomers))
+        if (await ApplyToGrainsAsync(fresh, cancellationToken, waitForFeed: false, appended))
         {
             try
             {
@@ -105,14 +105,13 @@ public sealed partial class IngestPipeline(
 
     /// <summary>Applies logged events to the grains (again); true when every case and customer took them.</summary>
     /// <param name="waitForFeed">Also wait until the entity feed has delivered them (the recovery sweep does).</param>
-    /// <param name="newCases">Cases the log held nothing of before these events (they need not read it back).</param>
-    /// <param name="newCustomers">Customers the log held nothing of before these events (likewise, on the feed's first delivery).</param>
+    /// <param name="appended">What the log said of these events as it took them: the cases and customers it held nothing of
+    /// before them need not read it back (a case on its call, a customer on the feed's first delivery).</param>
     public async Task<bool> ApplyToGrainsAsync(
-        IReadOnlyList<TouchpointEvent> events, CancellationToken cancellationToken, bool waitForFeed = true,
-        IReadOnlySet<string>? newCases = null, IReadOnlySet<string>? newCustomers = null)
+        IReadOnlyList<TouchpointEvent> events, CancellationToken cancellationToken, bool waitForFeed = true, AppendResult? appended = null)
     {
         if (events.Count == 0) return true;
-        var routed = await RouteAsync(events, logDecides: true, cancellationToken, newCases, newCustomers);
+        var routed = await RouteAsync(events, logDecides: true, cancellationToken, appended);
         if (routed.Status.Contains(EventStatus.Failed)) return false;
         if (waitForFeed) await routed.Delivered;
         return true;
@@ -137,8 +136,7 @@ public sealed partial class IngestPipeline(
 
     /// <param name="logDecides">True when the event log already told new from duplicate: every event counts as applied.</param>
     private async Task<Routed> RouteAsync(
-        IReadOnlyList<TouchpointEvent> events, bool logDecides, CancellationToken cancellationToken,
-        IReadOnlySet<string>? newCases = null, IReadOnlySet<string>? newCustomers = null)
+        IReadOnlyList<TouchpointEvent> events, bool logDecides, CancellationToken cancellationToken, AppendResult? appended = null)
     {
         var routed = new Routed(events.Count);
         var timeToAccept = new TimeSpan?[events.Count];
@@ -185,7 +183,7 @@ public sealed partial class IngestPipeline(
         foreach (var (department, count) in departments) figures.Add(FigureKey.Of(Metric.DepartmentEvents, department), count);
 
         // Nobody waits for the feed, unless it is full (back-pressure); durable mode marks a batch applied after it delivered.
-        routed.Delivered = entities.Add(applied, appliedTimeToAccept, calledDirectly: byCustomer.Count == 0 ? null : byCustomer.Keys, newCustomers);
+        routed.Delivered = entities.Add(applied, appliedTimeToAccept, calledDirectly: byCustomer.Count == 0 ? null : byCustomer.Keys, appended?.NewCustomers);
         if (entities.IsFull) await routed.Delivered;
 
         return routed;
@@ -195,7 +193,7 @@ public sealed partial class IngestPipeline(
             try
             {
                 var grain = grains.Get<ICaseGrain>(caseId);
-                var result = await (newCases?.Contains(caseId) == true ? grain.ApplyFirst(Pick(indexes)) : grain.Apply(Pick(indexes)));
+                var result = await (appended?.NewCases?.Contains(caseId) == true ? grain.ApplyFirst(Pick(indexes)) : grain.Apply(Pick(indexes)));
                 for (var k = 0; k < indexes.Count; k++)
                 {
                     routed.Status[indexes[k]] = result.Applied[k] ? EventStatus.Accepted : EventStatus.Duplicate;
