@@ -64,28 +64,42 @@ public readonly record struct FigureDelta(
     [property: Id(1)] long Delta);
 
 /// <summary>A multiset of figure contributions; two of them diff into deltas.</summary>
+/// <remarks>
+/// Every live case holds one, with a handful of counters (its owner, its batons, a few per leg). They sit in one array
+/// scanned in order, sized exactly when copied: a <see cref="Dictionary{TKey,TValue}"/> per case took about 430 bytes
+/// (its entries, buckets and the table itself) where the array takes 32 a counter.
+/// </remarks>
 public sealed class Contribution
 {
-    private readonly Dictionary<FigureKey, long> _counts = new();
+    private Counter[] _counters = [];
+    private int _count;
 
-    public int Count => _counts.Count;
+    public int Count => _count;
 
     public void Add(FigureKey key, long amount = 1)
     {
         if (amount == 0) return;
-        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_counts, key, out _);
-        slot += amount;
+        var i = IndexOf(key);
+        if (i >= 0)
+        {
+            _counters[i].Value += amount;
+            return;
+        }
+
+        if (_count == _counters.Length) Array.Resize(ref _counters, Math.Max(4, _count * 2));
+        _counters[_count++] = new Counter { Key = key, Value = amount };
     }
 
-    public long this[FigureKey key] => _counts.GetValueOrDefault(key);
+    public long this[FigureKey key] => IndexOf(key) is var i and >= 0 ? _counters[i].Value : 0;
 
-    public void Clear() => _counts.Clear();
+    public void Clear() => _count = 0;
 
-    /// <summary>Becomes a copy of <paramref name="other"/>, reusing its own table.</summary>
+    /// <summary>Becomes a copy of <paramref name="other"/>, in an array of exactly its size.</summary>
     public void CopyFrom(Contribution other)
     {
-        _counts.Clear();
-        foreach (var (key, value) in other._counts) _counts[key] = value;
+        if (_counters.Length != other._count) _counters = new Counter[other._count];
+        Array.Copy(other._counters, _counters, other._count);
+        _count = other._count;
     }
 
     /// <summary>What to add to the floor's figures to go from <paramref name="before"/> to <paramref name="after"/>.</summary>
@@ -93,20 +107,40 @@ public sealed class Contribution
     {
         if (after is not null)
         {
-            foreach (var (key, value) in after._counts)
+            for (var i = 0; i < after._count; i++)
             {
-                var delta = value - (before?._counts.GetValueOrDefault(key) ?? 0);
-                if (delta != 0) into.Add(new FigureDelta(key, delta));
+                ref readonly var counter = ref after._counters[i];
+                var delta = counter.Value - (before?[counter.Key] ?? 0);
+                if (delta != 0) into.Add(new FigureDelta(counter.Key, delta));
             }
         }
 
         if (before is not null)
         {
-            foreach (var (key, value) in before._counts)
+            for (var i = 0; i < before._count; i++)
             {
-                if (after is null || !after._counts.ContainsKey(key)) into.Add(new FigureDelta(key, -value));
+                ref readonly var counter = ref before._counters[i];
+                if (after is null || after.IndexOf(counter.Key) < 0) into.Add(new FigureDelta(counter.Key, -counter.Value));
             }
         }
+    }
+
+    private int IndexOf(FigureKey key)
+    {
+        for (var i = 0; i < _count; i++)
+        {
+            ref readonly var k = ref _counters[i].Key;
+            if (k.Metric == key.Metric && k.N == key.N && string.Equals(k.A, key.A, StringComparison.Ordinal)
+                && string.Equals(k.B, key.B, StringComparison.Ordinal)) return i;
+        }
+
+        return -1;
+    }
+
+    private struct Counter
+    {
+        public FigureKey Key;
+        public long Value;
     }
 }
 

@@ -28,8 +28,9 @@ public sealed class CaseRelay
     private readonly DetectionSettings _settings;
     private readonly List<Entry> _log = [];
     private readonly SmallStringSet _eventIds = new();
-    private readonly SmallStringSet _raised = new();
-    private readonly SmallStringSet _autoResolved = new();
+    // Created by the first alert: most cases raise none, and an empty set still cost 40 bytes a live case.
+    private SmallStringSet? _raised;
+    private SmallStringSet? _autoResolved;
     private long _sequence;
     private FoldState _state = new();
 
@@ -56,17 +57,17 @@ public sealed class CaseRelay
     public string? Owner => _state.Owner;
 
     /// <summary>Alert ids this case has raised, in the order it raised them.</summary>
-    public IReadOnlyCollection<string> RaisedAlertIds => _raised;
+    public IReadOnlyCollection<string> RaisedAlertIds => (IReadOnlyCollection<string>?)_raised ?? [];
 
     /// <summary>Alert ids this case resolved by itself (late pickup, or withdrawn: see <see cref="ResolutionOf"/>).</summary>
-    public IReadOnlyCollection<string> AutoResolvedAlertIds => _autoResolved;
+    public IReadOnlyCollection<string> AutoResolvedAlertIds => (IReadOnlyCollection<string>?)_autoResolved ?? [];
 
     /// <summary>
     /// Why this case resolves an alert by itself: <see cref="AlertVocabulary.Withdrawn"/> for a chase the
     /// replayed fold shows false (no baton in flight at its contact), else <see cref="AlertVocabulary.LatePickup"/>.
     /// </summary>
     public string ResolutionOf(string alertId) =>
-        _state.Withdrawn.Contains(alertId) ? AlertVocabulary.Withdrawn : AlertVocabulary.LatePickup;
+        _state.Withdrawn?.Contains(alertId) == true ? AlertVocabulary.Withdrawn : AlertVocabulary.LatePickup;
 
     /// <summary>The events applied so far, in fold order.</summary>
     public IEnumerable<TouchpointEvent> Events => _log.Select(e => e.Event);
@@ -79,9 +80,12 @@ public sealed class CaseRelay
             DateTimeOffset? next = null;
             if (_state.InFlight is { Leg.Dropped: false } baton) next = baton.DueAt;
             if (_state.Stall is { } stall && (next is null || stall.DueAt < next)) next = stall.DueAt;
-            foreach (var held in _state.HeldChases)
+            if (_state.HeldChases is { } heldChases)
             {
-                if (next is null || held.Until < next) next = held.Until;
+                foreach (var held in heldChases)
+                {
+                    if (next is null || held.Until < next) next = held.Until;
+                }
             }
 
             return next;
@@ -103,8 +107,8 @@ public sealed class CaseRelay
         RelayEffects effects)
     {
         var relay = new CaseRelay(caseId, settings);
-        relay._raised.UnionWith(raisedAlertIds);
-        relay._autoResolved.UnionWith(autoResolvedAlertIds);
+        foreach (var id in raisedAlertIds) (relay._raised ??= new()).Add(id);
+        foreach (var id in autoResolvedAlertIds) (relay._autoResolved ??= new()).Add(id);
         foreach (var e in events)
         {
             if (relay._eventIds.Add(e.EventId)) relay._log.Add(new Entry(e, relay._sequence++, now));
@@ -227,7 +231,7 @@ public sealed class CaseRelay
             HopCount = s.Requests,
             FirstSentiment = s.FirstSentiment,
             LastSentiment = s.LastSentiment,
-            AlertIds = s.AlertIds.ToList(),
+            AlertIds = s.AlertIds?.ToList() ?? [],
             EventCount = _log.Count,
             OpenedAt = s.OpenedAt,
             ResolvedAt = s.ResolvedAt,
@@ -368,25 +372,25 @@ public sealed class CaseRelay
         if (_state.InFlight is not { Leg: var leg })
         {
             // Raised on an earlier fold, but the baton was no longer in flight at this contact: the accept came in late.
-            if (_raised.Contains(id)) Withdraw(id);
+            if (_raised?.Contains(id) == true) Withdraw(id);
             return;
         }
 
         var chase = new HeldChase(id, e, leg, entry.ArrivedAt + _settings.ReorderGrace);
-        if (_raised.Contains(id) || chase.Until <= _now)
+        if (_raised?.Contains(id) == true || chase.Until <= _now)
         {
             RaiseChase(chase);
             return;
         }
 
-        _state.HeldChases.Add(chase);
+        (_state.HeldChases ??= []).Add(chase);
         if (_effects is { } effects && (effects.HeldUntil is null || chase.Until > effects.HeldUntil)) effects.HeldUntil = chase.Until;
     }
 
     /// <summary>Raises the held chases whose reorder grace has passed by <paramref name="now"/>: no earlier accept came in.</summary>
     private void ReleaseHeldChases(DateTimeOffset now)
     {
-        var held = _state.HeldChases;
+        if (_state.HeldChases is not { } held) return;
         for (var i = 0; i < held.Count; i++)
         {
             if (held[i].Until > now) continue;
@@ -402,7 +406,7 @@ public sealed class CaseRelay
         Raise(AlertKind.CustomerChasing, e, leg.To, leg.From, leg.To, dueAt: null,
             $"Customer {e.CustomerId} is chasing case {CaseId} while {leg.To} has not picked it up from {leg.From ?? "another department"}",
             [leg.RequestEventId!, e.EventId]);
-        leg.Chases.Add(chase.AlertId);
+        (leg.Chases ??= []).Add(chase.AlertId);
 
         // Its baton was accepted after the contact, while the chase was held: raised and picked up at once.
         if (leg.Outcome == LegOutcome.Accepted) AutoResolve(chase.AlertId);
@@ -411,8 +415,8 @@ public sealed class CaseRelay
     private void Withdraw(string alertId)
     {
         // Still one of the case's alerts: the floor saw it, and its book keeps it.
-        if (!_state.AlertIds.Contains(alertId)) _state.AlertIds.Add(alertId);
-        _state.Withdrawn.Add(alertId);
+        _state.NoteAlert(alertId);
+        (_state.Withdrawn ??= new()).Add(alertId);
         AutoResolve(alertId);
     }
 
@@ -449,10 +453,10 @@ public sealed class CaseRelay
 
         // A drop that fired on the server clock before (this is a replay) stays a drop, even if the accept came first in event time.
         var dropped = AlertVocabulary.AlertId(AlertKind.DroppedBaton, CaseId, e.EventId);
-        if (_raised.Contains(dropped))
+        if (_raised?.Contains(dropped) == true)
         {
             leg.Dropped = true;
-            if (!s.AlertIds.Contains(dropped)) s.AlertIds.Add(dropped);
+            s.NoteAlert(dropped);
         }
         s.ContextLeg = leg;
         s.ContextLostRaised = false;
@@ -486,9 +490,13 @@ public sealed class CaseRelay
             s.InFlight = null;
 
             // Chases folded after the accept are withdrawn at their contact instead; chases still held resolve when released.
-            foreach (var id in leg.Chases) AutoResolve(id);
+            if (leg.Chases is { } chases)
+            {
+                foreach (var id in chases) AutoResolve(id);
+            }
+
             var dropped = AlertVocabulary.AlertId(AlertKind.DroppedBaton, CaseId, leg.RequestEventId!);
-            if (_raised.Contains(dropped)) AutoResolve(dropped);
+            if (_raised?.Contains(dropped) == true) AutoResolve(dropped);
         }
         else
         {
@@ -592,8 +600,8 @@ public sealed class CaseRelay
         DateTimeOffset? dueAt, string message, IReadOnlyList<string> evidence, string? touchpointId)
     {
         var id = AlertVocabulary.AlertId(kind, CaseId, triggerEventId);
-        if (!_state.AlertIds.Contains(id)) _state.AlertIds.Add(id);
-        if (_raised.Add(id) && _effects is not null)
+        _state.NoteAlert(id);
+        if ((_raised ??= new()).Add(id) && _effects is not null)
         {
             _effects.Raised.Add(new Alert
             {
@@ -621,11 +629,12 @@ public sealed class CaseRelay
 
     private void AutoResolve(string alertId)
     {
-        if (_autoResolved.Add(alertId)) _effects?.Resolved.Add(alertId);
+        if ((_autoResolved ??= new()).Add(alertId)) _effects?.Resolved.Add(alertId);
     }
 
+    /// <summary>One event in the log; a struct, so an event held by a live case costs no object besides itself.</summary>
     /// <param name="ArrivedAt">Server time the event reached this relay; what the reorder grace counts from.</param>
-    private sealed record Entry(TouchpointEvent Event, long Sequence, DateTimeOffset ArrivedAt);
+    private readonly record struct Entry(TouchpointEvent Event, long Sequence, DateTimeOffset ArrivedAt);
 
     /// <summary>A chase waiting out the reorder grace: an accept that happened before the contact may still arrive.</summary>
     private sealed record HeldChase(string AlertId, TouchpointEvent Contact, Leg Leg, DateTimeOffset Until);
@@ -634,9 +643,9 @@ public sealed class CaseRelay
     {
         public static readonly EntryOrder Instance = new();
 
-        public int Compare(Entry? x, Entry? y)
+        public int Compare(Entry x, Entry y)
         {
-            var byTime = x!.Event.OccurredAt.CompareTo(y!.Event.OccurredAt);
+            var byTime = x.Event.OccurredAt.CompareTo(y.Event.OccurredAt);
             return byTime != 0 ? byTime : x.Sequence.CompareTo(y.Sequence);
         }
     }
@@ -661,11 +670,19 @@ public sealed class CaseRelay
         public Leg? ContextLeg;
         public bool ContextLostRaised;
         public Stall? Stall;
-        public readonly List<string> AlertIds = [];
-        public readonly List<HeldChase> HeldChases = [];
+        // The lists and sets below are created by their first item: most cases never need them.
+        public List<string>? AlertIds;
+        public List<HeldChase>? HeldChases;
 
         // Chasing alerts raised before that this fold shows false: no baton was in flight at their contact.
-        public readonly SmallStringSet Withdrawn = new();
+        public SmallStringSet? Withdrawn;
+
+        /// <summary>Adds an alert id to the case's alerts, once.</summary>
+        public void NoteAlert(string alertId)
+        {
+            AlertIds ??= [];
+            if (!AlertIds.Contains(alertId)) AlertIds.Add(alertId);
+        }
     }
 
     private sealed record Baton(Leg Leg, DateTimeOffset DueAt);
@@ -702,7 +719,7 @@ public sealed class CaseRelay
         public string? TouchpointId;
 
         // Chasing alerts of this baton raised (in this fold or one before); its accept resolves them.
-        public readonly List<string> Chases = [];
+        public List<string>? Chases;
 
         public LegView ToView() => new()
         {
