@@ -55,6 +55,51 @@ public sealed class EntityFeedTests(RelayCluster relay) : IClassFixture<RelayClu
         Assert.Equal([EventType.CaseOpened, EventType.Interaction], delivery);
     }
 
+    /// <summary>
+    /// A customer whose held events a direct call took, and who is held again later, waits out its quiet time from its
+    /// new event: what the feed noted of its first hold is stale and must not release the second early.
+    /// </summary>
+    [Fact]
+    public async Task A_customer_held_again_after_a_direct_call_waits_its_quiet_time_from_its_new_event()
+    {
+        var feed = relay.SiloServices.GetRequiredService<EntityFeed>();
+        await feed.FlushAsync();
+        var story = new Script("again1");
+        var first = story.Interaction(relay.Now, "Sales");
+        _ = feed.Add([first], new TimeSpan?[1]);
+        Assert.Equal([first], feed.TakeCustomer(first.CustomerId));
+
+        await Task.Delay(EntityFeed.CustomerQuiet * 0.75);
+        _ = feed.Add([story.Interaction(relay.Now, "Sales")], new TimeSpan?[1]);
+
+        // The first hold's note is past the quiet time now, and the feed's own flushes have looked at it; the new event is not.
+        await Task.Delay(EntityFeed.CustomerQuiet * 0.5);
+        Assert.Empty(relay.CustomerCalls.DeliveriesTo(first.CustomerId));
+
+        await Task.Delay(EntityFeed.CustomerQuiet * 0.5 + (EntityFeed.Period * 4));
+        Assert.Equal([EventType.Interaction], Assert.Single(relay.CustomerCalls.DeliveriesTo(first.CustomerId)));
+    }
+
+    /// <summary>A customer that never goes quiet still hears of its events once they have been held for the longest hold.</summary>
+    [Fact]
+    public async Task A_customer_that_never_goes_quiet_gets_its_events_after_the_longest_hold()
+    {
+        var feed = relay.SiloServices.GetRequiredService<EntityFeed>();
+        await feed.FlushAsync();
+        var story = new Script("busy1");
+        var customer = story.Interaction(relay.Now, "Sales").CustomerId;
+        var started = DateTime.UtcNow;
+        while (relay.CustomerCalls.DeliveriesTo(customer).Count == 0 && DateTime.UtcNow - started < EntityFeed.CustomerMaxHold * 2)
+        {
+            _ = feed.Add([story.Interaction(relay.Now, "Sales")], new TimeSpan?[1]);
+            await Task.Delay(EntityFeed.CustomerQuiet / 4);
+        }
+
+        var waited = DateTime.UtcNow - started;
+        Assert.NotEmpty(relay.CustomerCalls.DeliveriesTo(customer));
+        Assert.InRange(waited, EntityFeed.CustomerMaxHold - TimeSpan.FromSeconds(1), EntityFeed.CustomerMaxHold + TimeSpan.FromSeconds(3));
+    }
+
     /// <summary>Gives the first silo's feed a case's opening and one more event of it; returns their customer's id.</summary>
     internal static async Task<string> FeedAStory(RelayCluster cluster, string name)
     {
