@@ -238,18 +238,12 @@ public sealed class BoardAccessTests(KeyedClusterFixture keyed, ITestOutputHelpe
     /// <summary>The reason the hub gives when it closes a connection in <c>OnConnectedAsync</c>.</summary>
     private async Task<string> RefusedOnConnectAsync(string key)
     {
-        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
         BoardClient? client = null;
         try
         {
+            // The client watches for the close from before it starts: the hub may refuse before ConnectAsync returns.
             client = await BoardClient.ConnectAsync(keyed.Board.Hub, key: key, skipNegotiation: true);
-            client.Connection.Closed += error =>
-            {
-                closed.TrySetResult(error);
-                return Task.CompletedTask;
-            };
-            if (client.Connection.State == HubConnectionState.Disconnected) closed.TrySetResult(null);
-            var error = await closed.Task.WaitAsync(TimeSpan.FromSeconds(5));
+            var error = await client.Closed.WaitAsync(TimeSpan.FromSeconds(5));
             return error?.Message ?? "closed without a reason";
         }
         catch (Exception ex) when (ex is not TimeoutException)

@@ -20,9 +20,22 @@ internal sealed class BoardClient : IAsyncDisposable
         connection.On<Alert[]>("alertsRaised", a => Add(_batches, new Received<Alert[]>("alertsRaised", a, Stopwatch.GetTimestamp())));
         connection.On<Alert[]>("alertsUpdated", a => Add(_batches, new Received<Alert[]>("alertsUpdated", a, Stopwatch.GetTimestamp())));
         connection.On<BoardSnapshot>("board", s => Add(_snapshots, new Received<BoardSnapshot>("board", s, Stopwatch.GetTimestamp())));
+
+        // Watched from before the start: a server that closes the connection at once may do so before a caller of
+        // ConnectAsync could attach a handler, and its reason would be lost.
+        connection.Closed += error =>
+        {
+            _closed.TrySetResult(error);
+            return Task.CompletedTask;
+        };
     }
 
+    private readonly TaskCompletionSource<Exception?> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public HubConnection Connection { get; }
+
+    /// <summary>Completes when the connection closes for good, with the error it closed with (null for none).</summary>
+    public Task<Exception?> Closed => _closed.Task;
 
     /// <summary>The per-alert messages, <c>alertRaised</c> and <c>alertUpdated</c>.</summary>
     public IReadOnlyList<Received<Alert>> Alerts => Copy(_alerts);
