@@ -141,4 +141,36 @@ public sealed class ContributionTests
 
         Assert.Equal(Counters(last), floor.Where(kv => kv.Value != 0).ToDictionary());
     }
+
+    [Fact]
+    public void A_contribution_with_many_counters_adds_copies_and_diffs_them_all()
+    {
+        var before = new Contribution();
+        var after = new Contribution();
+        for (var n = 0; n < 20; n++)
+        {
+            before.Add(FigureKey.Of(Metric.AcceptTime, Billing, n: n), n + 1);
+            after.Add(FigureKey.Of(Metric.AcceptTime, Billing, n: n), n % 2 == 0 ? n + 1 : n + 3);
+        }
+
+        before.Add(FigureKey.Of(Metric.OpenCases, Sales));
+        before.Add(FigureKey.Of(Metric.OpenCases, Sales), 2);
+        after.Add(FigureKey.Of(Metric.OpenCases, Billing));
+
+        Assert.Equal(3, before[FigureKey.Of(Metric.OpenCases, Sales)]);
+        Assert.Equal(21, before.Count);
+        var expected = Enumerable.Range(0, 20).Where(n => n % 2 == 1).ToDictionary(n => FigureKey.Of(Metric.AcceptTime, Billing, n: n), _ => 2L);
+        expected[FigureKey.Of(Metric.OpenCases, Sales)] = -3;
+        expected[FigureKey.Of(Metric.OpenCases, Billing)] = 1;
+        Assert.Equal(expected, Deltas(before, after));
+
+        // A copy holds exactly the same counters (the tables grew to 32 places; a copy takes 21).
+        before.CopyFrom(after);
+        Assert.Empty(Deltas(before, after));
+        Assert.Equal(Counters(after), Counters(before));
+        after.Clear();
+        Assert.Equal(0, after.Count);
+        after.CopyFrom(before);
+        Assert.Equal(Counters(before), Counters(after));
+    }
 }
