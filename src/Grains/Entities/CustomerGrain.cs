@@ -142,14 +142,15 @@ public sealed class CustomerGrain(
     /// a story has gone quiet, so keeping it for <see cref="IdleAge"/> would only carry its activation through the
     /// collector's older generations. With the durable log, coming back means reading the log, so it stays.
     /// </remarks>
-    public async Task Deliver(TouchpointEvent[] events)
+    public Task Deliver(TouchpointEvent[] events) => DeliverAsync(events, newCustomer: false);
+
+    public Task DeliverFirst(TouchpointEvent[] events) => DeliverAsync(events, newCustomer: true);
+
+    private async Task DeliverAsync(TouchpointEvent[] events, bool newCustomer)
     {
-        await ApplyAsync(events, newCustomer: false);
+        await ApplyAsync(events, newCustomer);
         if (!eventLog.IsDurable && !_calledDirectly) DeactivateOnIdle();
     }
-
-    public Task DeliverFirst(TouchpointEvent[] events) =>
-        eventLog.IsDurable ? ApplyAsync(events, newCustomer: true) : Deliver(events);
 
     private void Track(TouchpointEvent e)
     {
