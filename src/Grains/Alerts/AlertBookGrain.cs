@@ -40,7 +40,6 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
     private bool _rescan;
 
     public AlertBookGrain(
-        [PersistentState(StorageNames.AlertBook, StorageNames.Provider)] IPersistentState<AlertBookState> store,
         IOptions<SnapshotSettings> snapshots,
         IOptions<AlertSettings> settings,
         TimeProvider clock,
@@ -49,7 +48,7 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
         IAlertStore alertStore,
         EntityFeed entities,
         ILogger<AlertBookGrain> logger)
-        : base(store, snapshots)
+        : base(StorageNames.AlertBook, StorageNames.Provider, snapshots)
     {
         _alertStore = alertStore;
         _entities = entities;

@@ -35,18 +35,14 @@ public sealed record Reading([property: Id(0)] DateTimeOffset At, [property: Id(
 /// to check when they get in touch without naming one. Put away after <see cref="IdleAge"/>: a customer hears
 /// only from the silos' feeds, in bursts, and coming back from its snapshot (or the event log) is cheap.
 /// </summary>
-/// <remarks>The state comes from the factory directly: a <c>[PersistentState]</c> parameter costs reflection per activation.</remarks>
+/// <remarks>No <c>[PersistentState]</c> parameter or <see cref="IGrainContext"/>: see <see cref="CaseGrain"/>'s constructor.</remarks>
 public sealed class CustomerGrain(
-    IGrainContext context,
-    IPersistentStateFactory stateFactory,
     IOptions<SnapshotSettings> snapshots,
     IEventStore eventLog,
     FigureAggregator figures,
     GrainCensus census)
-    : SnapshotGrain<CustomerState>(stateFactory.Create<CustomerState>(context, StoreConfiguration), snapshots), ICustomerGrain
+    : SnapshotGrain<CustomerState>(StorageNames.Customer, StorageNames.RebuiltProvider, snapshots), ICustomerGrain
 {
-    private static readonly PersistentStateAttribute StoreConfiguration = new(StorageNames.Customer, StorageNames.RebuiltProvider);
-
     /// <summary>A customer idle this long is put away (the silo's collection age for customers).</summary>
     public static readonly TimeSpan IdleAge = TimeSpan.FromSeconds(30);
 

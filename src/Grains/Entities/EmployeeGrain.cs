@@ -49,10 +49,9 @@ public sealed class EmployeeState
 
 /// <summary>One employee's moments of truth: the raw material for recognising who delights customers.</summary>
 public sealed class EmployeeGrain(
-    [PersistentState(StorageNames.Employee, StorageNames.Provider)] IPersistentState<EmployeeState> store,
     IOptions<SnapshotSettings> snapshots,
     FigureAggregator figures)
-    : SnapshotGrain<EmployeeState>(store, snapshots), IEmployeeGrain
+    : SnapshotGrain<EmployeeState>(StorageNames.Employee, StorageNames.Provider, snapshots), IEmployeeGrain
 {
     private EmployeeState S => Stored;
 

@@ -24,9 +24,8 @@ public sealed class TouchpointState
 
 /// <summary>A place where customers meet the company: volume, mood, how often they must repeat themselves, alerts.</summary>
 public sealed class TouchpointGrain(
-    [PersistentState(StorageNames.Touchpoint, StorageNames.Provider)] IPersistentState<TouchpointState> store,
     IOptions<SnapshotSettings> snapshots)
-    : SnapshotGrain<TouchpointState>(store, snapshots), ITouchpointGrain
+    : SnapshotGrain<TouchpointState>(StorageNames.Touchpoint, StorageNames.Provider, snapshots), ITouchpointGrain
 {
     private TouchpointState S => Stored;
 

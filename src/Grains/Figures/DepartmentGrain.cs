@@ -15,10 +15,9 @@ public sealed class DepartmentState
 
 /// <summary>A department's figures, fed by each silo's <see cref="FigureFlushService"/>, never per event.</summary>
 public sealed class DepartmentGrain(
-    [PersistentState(StorageNames.Department, StorageNames.Provider)] IPersistentState<DepartmentState> store,
     IOptions<SnapshotSettings> snapshots,
     TimeProvider clock)
-    : SnapshotGrain<DepartmentState>(store, snapshots), IDepartmentGrain
+    : SnapshotGrain<DepartmentState>(StorageNames.Department, StorageNames.Provider, snapshots), IDepartmentGrain
 {
     public Task Merge(FigureDelta[] deltas)
     {

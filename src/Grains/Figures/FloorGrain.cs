@@ -15,10 +15,9 @@ public sealed class FloorState
 
 /// <summary>The wall board's figures. Only each silo's aggregator calls it, a few times a second.</summary>
 public sealed class FloorGrain(
-    [PersistentState(StorageNames.Floor, StorageNames.Provider)] IPersistentState<FloorState> store,
     IOptions<SnapshotSettings> snapshots,
     TimeProvider clock)
-    : SnapshotGrain<FloorState>(store, snapshots), IFloorGrain
+    : SnapshotGrain<FloorState>(StorageNames.Floor, StorageNames.Provider, snapshots), IFloorGrain
 {
     private static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(5);
     private readonly Queue<(DateTimeOffset At, long Events)> _arrivals = new();
