@@ -266,7 +266,7 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain
             if (deltas.Count > 0)
             {
                 _contribution.CopyFrom(after);
-                _figures.Add([.. deltas]);
+                _figures.Add(deltas);
             }
         }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -13,39 +12,65 @@ namespace TopOfHeart.Grains.Figures;
 /// </summary>
 public sealed class FigureAggregator
 {
-    // Producers only enqueue (lock-free): every case call adds its deltas here, and a lock taken that often
-    // convoys under load. The flush, a few times a second, sums what was queued.
-    private readonly ConcurrentQueue<FigureDelta> _single = new();
-    private readonly ConcurrentQueue<List<FigureDelta>> _lists = new();
+    // Deltas are summed as they arrive, into one of a few tables picked by thread, each behind its own lock: a case call
+    // adds a handful of deltas, and one shared lock taken that often convoys under load, while queueing each call's list
+    // until the flush kept every list (and its array) alive until then. The flush, a few times a second, empties them all.
+    private readonly Shard[] _shards = CreateShards(Math.Max(4, 2 * Environment.ProcessorCount));
 
-    /// <summary>Adds deltas; the list must not be changed afterwards (it is summed later, as it is).</summary>
+    /// <summary>Adds deltas, summed at once: the caller may reuse the list.</summary>
     public void Add(List<FigureDelta> deltas)
     {
-        if (deltas.Count > 0) _lists.Enqueue(deltas);
+        if (deltas.Count == 0) return;
+        var shard = Mine();
+        lock (shard.Gate)
+        {
+            foreach (var delta in deltas) Sum(shard.Sums, delta.Key, delta.Delta);
+        }
     }
 
     public void Add(FigureKey key, long delta)
     {
-        if (delta != 0) _single.Enqueue(new FigureDelta(key, delta));
+        if (delta == 0) return;
+        var shard = Mine();
+        lock (shard.Gate) Sum(shard.Sums, key, delta);
     }
 
     /// <summary>Takes what has accumulated since the last call, summed per key.</summary>
     internal Dictionary<FigureKey, long> Take()
     {
         var taken = new Dictionary<FigureKey, long>();
-        while (_single.TryDequeue(out var delta)) Sum(taken, delta);
-        while (_lists.TryDequeue(out var list))
+        foreach (var shard in _shards)
         {
-            foreach (var delta in list) Sum(taken, delta);
+            lock (shard.Gate)
+            {
+                foreach (var (key, delta) in shard.Sums) Sum(taken, key, delta);
+                shard.Sums.Clear();
+            }
         }
 
         return taken;
     }
 
-    private static void Sum(Dictionary<FigureKey, long> into, FigureDelta delta)
+    private Shard Mine() => _shards[(uint)Environment.CurrentManagedThreadId % (uint)_shards.Length];
+
+    private static void Sum(Dictionary<FigureKey, long> into, FigureKey key, long delta)
     {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(into, delta.Key, out _);
-        slot += delta.Delta;
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(into, key, out _);
+        slot += delta;
+    }
+
+    private static Shard[] CreateShards(int count)
+    {
+        var shards = new Shard[count];
+        for (var i = 0; i < count; i++) shards[i] = new Shard();
+        return shards;
+    }
+
+    private sealed class Shard
+    {
+        public Lock Gate { get; } = new();
+
+        public Dictionary<FigureKey, long> Sums { get; } = [];
     }
 
     /// <summary>The departments a figure belongs to, so each department grain gets only its own.</summary>

@@ -18,14 +18,19 @@ public sealed class GrainDeadline(TimeProvider clock, Func<Task> callBack, Actio
     public TimeSpan? Arm(DateTimeOffset? due)
     {
         if (due == ArmedFor) return null;
-        _timer?.Dispose();
-        _timer = null;
         ArmedFor = due;
-        if (due is not { } at) return null;
+        if (due is not { } at)
+        {
+            _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            return null;
+        }
 
         var delay = at - clock.GetUtcNow();
         if (delay < TimeSpan.Zero) delay = TimeSpan.Zero;
-        _timer = clock.CreateTimer(static state => ((GrainDeadline)state!).Fire(), this, delay, Timeout.InfiniteTimeSpan);
+
+        // One timer per grain, moved when the deadline moves: a case's deadline moves with each handoff and accept.
+        if (_timer is null) _timer = clock.CreateTimer(static state => ((GrainDeadline)state!).Fire(), this, delay, Timeout.InfiniteTimeSpan);
+        else _timer.Change(delay, Timeout.InfiniteTimeSpan);
         return delay;
     }
 
