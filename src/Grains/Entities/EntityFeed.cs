@@ -317,10 +317,40 @@ public sealed partial class EntityFeed(IGrainFactory grains, IClusterMembershipS
         T Again();
     }
 
-    /// <param name="First">The customer's first logged event (the log held nothing of them before its batch).</param>
-    private readonly record struct Item(TouchpointEvent Event, TimeSpan? TimeToAccept, bool First = false, int Attempts = 0) : IAttempted<Item>
+    /// <summary>One event on its way to a grain: 24 bytes in the lists that hold a customer's events for seconds.</summary>
+    /// <remarks>
+    /// The time to accept is kept as ticks (<see cref="long.MinValue"/>: none) and the flag and attempts share one int,
+    /// instead of a <see cref="Nullable{TimeSpan}"/>, a bool and an int: 40 bytes an item.
+    /// </remarks>
+    private readonly struct Item : IAttempted<Item>
     {
-        public Item Again() => this with { Attempts = Attempts + 1 };
+        private const long NoTime = long.MinValue;
+        private const int FirstFlag = 1;
+        private readonly long _timeToAcceptTicks;
+        private readonly int _bits; // FirstFlag, and the attempts above it
+
+        /// <param name="first">The customer's first logged event (the log held nothing of them before its batch).</param>
+        public Item(TouchpointEvent e, TimeSpan? timeToAccept, bool first = false)
+            : this(e, timeToAccept?.Ticks ?? NoTime, first ? FirstFlag : 0)
+        {
+        }
+
+        private Item(TouchpointEvent e, long timeToAcceptTicks, int bits)
+        {
+            Event = e;
+            _timeToAcceptTicks = timeToAcceptTicks;
+            _bits = bits;
+        }
+
+        public TouchpointEvent Event { get; }
+
+        public TimeSpan? TimeToAccept => _timeToAcceptTicks == NoTime ? null : TimeSpan.FromTicks(_timeToAcceptTicks);
+
+        public bool First => (_bits & FirstFlag) != 0;
+
+        public int Attempts => _bits >> 1;
+
+        public Item Again() => new(Event, _timeToAcceptTicks, _bits + 2);
     }
 
     private readonly record struct AlertItem(string AlertId, AlertKind Kind, int Attempts = 0) : IAttempted<AlertItem>
