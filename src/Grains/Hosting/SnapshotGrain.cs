@@ -19,7 +19,7 @@ public abstract class SnapshotGrain<TState> : Grain
 {
     private readonly string _stateName;
     private readonly IGrainStorage _storage;
-    private readonly GrainState<TState> _store = new(new TState());
+    private readonly GrainState<TState> _store = new();
     private readonly SnapshotSettings _snapshots;
     private bool _dirty;
 
@@ -32,7 +32,7 @@ public abstract class SnapshotGrain<TState> : Grain
         _snapshots = snapshots.Value;
     }
 
-    protected TState Stored => _store.State!; // never null: set at construction and after every read
+    protected TState Stored => _store.State!; // never null once OnActivateAsync has read it (or made it new)
 
     protected bool HasStoredState => _store.RecordExists;
 
