@@ -19,7 +19,7 @@ public sealed class AlertBookState
 }
 
 /// <summary>One partition of the alerts: raises each alert once, and owns its lifecycle.</summary>
-public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAlertBookGrain, IRemindable
+public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAlertBookGrain, IRemindable, IDeadlineOwner
 {
     /// <summary>
     /// A durable once-a-minute nudge: if this book's silo dies, the reminder activates it elsewhere and
@@ -37,6 +37,7 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
     private readonly ILogger<AlertBookGrain> _logger;
     private Dictionary<string, Alert> _alerts = new(StringComparer.Ordinal);
     private GrainDeadline _escalation = null!;
+    private IAlertBookGrain _self = null!;
     private bool _rescan;
 
     public AlertBookGrain(
@@ -62,8 +63,8 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         await base.OnActivateAsync(cancellationToken);
-        var self = this.AsReference<IAlertBookGrain>();
-        _escalation = new GrainDeadline(_clock, self.CheckEscalations, ex => LogEscalationCheckFailed(_logger, ex));
+        _self = this.AsReference<IAlertBookGrain>();
+        _escalation = new GrainDeadline(_clock, this);
         _alerts = new Dictionary<string, Alert>(Stored.Alerts, StringComparer.Ordinal);
         if (_alertStore.IsDurable)
         {
@@ -324,6 +325,10 @@ public sealed partial class AlertBookGrain : SnapshotGrain<AlertBookState>, IAle
 
     protected override void CaptureState(AlertBookState state) =>
         state.Alerts = new Dictionary<string, Alert>(_alerts, StringComparer.Ordinal);
+
+    Task IDeadlineOwner.DeadlineDue() => _self.CheckEscalations();
+
+    void IDeadlineOwner.DeadlineCheckFailed(Exception exception) => LogEscalationCheckFailed(_logger, exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Alert book runs without its escalation reminder: {Reason}")]
     private static partial void LogNoReminder(ILogger logger, string reason);

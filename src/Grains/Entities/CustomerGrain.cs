@@ -46,7 +46,7 @@ public sealed class CustomerGrain(
     /// <summary>A customer idle this long is put away (the silo's collection age for customers).</summary>
     public static readonly TimeSpan IdleAge = TimeSpan.FromSeconds(30);
 
-    private IDisposable? _inMemory;
+    private bool _counted; // in the census
 
     /// <summary>Called for itself in this activation (a contact naming no case, a read), not only fed: kept for its idle age.</summary>
     private bool _calledDirectly;
@@ -61,7 +61,8 @@ public sealed class CustomerGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         await base.OnActivateAsync(cancellationToken);
-        _inMemory = census.CustomerIn();
+        census.CustomerIn();
+        _counted = true;
     }
 
     /// <summary>
@@ -88,7 +89,12 @@ public sealed class CustomerGrain(
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        _inMemory?.Dispose();
+        if (_counted)
+        {
+            _counted = false;
+            census.CustomerOut();
+        }
+
         return base.OnDeactivateAsync(reason, cancellationToken);
     }
 

@@ -13,30 +13,15 @@ public sealed class GrainCensus
 
     public long CustomersInMemory => Interlocked.Read(ref _customers);
 
-    /// <summary>Returns a token that counts the case out again when disposed (at deactivation).</summary>
-    public IDisposable CaseIn() => new Member(this, customer: false);
+    /// <summary>
+    /// Counts a case in at activation; <see cref="CaseOut"/> counts it out when it is put away. Counters, not a token per
+    /// grain: thousands of cases live at once and each would carry one.
+    /// </summary>
+    public void CaseIn() => Interlocked.Increment(ref _cases);
 
-    public IDisposable CustomerIn() => new Member(this, customer: true);
+    public void CaseOut() => Interlocked.Decrement(ref _cases);
 
-    private sealed class Member : IDisposable
-    {
-        private readonly GrainCensus _census;
-        private readonly bool _customer;
-        private int _out;
+    public void CustomerIn() => Interlocked.Increment(ref _customers);
 
-        public Member(GrainCensus census, bool customer)
-        {
-            _census = census;
-            _customer = customer;
-            if (customer) Interlocked.Increment(ref census._customers);
-            else Interlocked.Increment(ref census._cases);
-        }
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _out, 1) != 0) return;
-            if (_customer) Interlocked.Decrement(ref _census._customers);
-            else Interlocked.Decrement(ref _census._cases);
-        }
-    }
+    public void CustomerOut() => Interlocked.Decrement(ref _customers);
 }

@@ -5,9 +5,12 @@ namespace TopOfHeart.Grains.Hosting;
 /// grain back through its own mailbox — never on the timer's thread — and is re-armed only when the due time
 /// changes. The grain keeps itself in memory until then with the delay <see cref="Arm"/> returns.
 /// </summary>
-public sealed class GrainDeadline(TimeProvider clock, Func<Task> callBack, Action<Exception> onFailure) : IDisposable
+/// <remarks>
+/// Takes its owner rather than two delegates: a case keeps one of these for its whole activation, and two delegates
+/// and the grain reference they close over took about 180 bytes of each of thousands of live cases.
+/// </remarks>
+public sealed class GrainDeadline(TimeProvider clock, IDeadlineOwner owner) : IDisposable
 {
-    private readonly Action<Exception> _onFailure = onFailure;
     private ITimer? _timer;
 
     /// <summary>The due time the timer is set for, if any.</summary>
@@ -44,10 +47,23 @@ public sealed class GrainDeadline(TimeProvider clock, Func<Task> callBack, Actio
     }
 
     private void Fire() =>
-        callBack().ContinueWith(
-            static (t, state) => ((GrainDeadline)state!)._onFailure(t.Exception!),
-            this,
+        owner.DeadlineDue().ContinueWith(
+            static (t, state) => ((IDeadlineOwner)state!).DeadlineCheckFailed(t.Exception!),
+            owner,
             CancellationToken.None,
             TaskContinuationOptions.OnlyOnFaulted,
             TaskScheduler.Default);
+}
+
+/// <summary>The grain a <see cref="GrainDeadline"/> calls back.</summary>
+public interface IDeadlineOwner
+{
+    /// <summary>
+    /// Called on the timer's thread: must only send the grain a call through its own reference (its mailbox), so the
+    /// check runs like any other call, never interleaved with one.
+    /// </summary>
+    Task DeadlineDue();
+
+    /// <summary>The call <see cref="DeadlineDue"/> made failed.</summary>
+    void DeadlineCheckFailed(Exception exception);
 }

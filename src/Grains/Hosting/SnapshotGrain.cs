@@ -22,6 +22,7 @@ public abstract class SnapshotGrain<TState> : Grain
     private readonly GrainState<TState> _store = new();
     private readonly SnapshotSettings _snapshots;
     private bool _dirty;
+    private bool _released;
 
     /// <param name="stateName">The state's name in the provider (one per grain type, see <see cref="StorageNames"/>).</param>
     /// <param name="storageName">The grain storage provider's name.</param>
@@ -32,7 +33,8 @@ public abstract class SnapshotGrain<TState> : Grain
         _snapshots = snapshots.Value;
     }
 
-    protected TState Stored => _store.State!; // never null once OnActivateAsync has read it (or made it new)
+    /// <summary>The stored state: read (or made new) by <see cref="OnActivateAsync"/>, until <see cref="ReleaseStored"/>.</summary>
+    protected TState Stored => _store.State!;
 
     protected bool HasStoredState => _store.RecordExists;
 
@@ -62,6 +64,17 @@ public abstract class SnapshotGrain<TState> : Grain
 
     protected void MarkDirty() => _dirty = true;
 
+    /// <summary>
+    /// For a grain whose live state is not <see cref="Stored"/> itself (a case keeps its relay): drops the object read at
+    /// activation once the grain has taken what it needs, instead of carrying it, and its lists, for the activation's
+    /// life. Each write then captures into a new one and drops it again.
+    /// </summary>
+    protected void ReleaseStored()
+    {
+        _released = true;
+        _store.State = default;
+    }
+
     /// <summary>False for grains that rebuild from the durable event log instead (PostgreSQL mode).</summary>
     protected virtual bool WritesSnapshots => true;
 
@@ -72,7 +85,7 @@ public abstract class SnapshotGrain<TState> : Grain
     {
         if (!_dirty || !WritesSnapshots) return;
         _dirty = false;
-        CaptureState(Stored);
+        CaptureState(_store.State ??= new TState());
         try
         {
             await _storage.WriteStateAsync(_stateName, GrainContext.GrainId, _store);
@@ -81,6 +94,10 @@ public abstract class SnapshotGrain<TState> : Grain
         {
             _dirty = true;
             throw;
+        }
+        finally
+        {
+            if (_released) _store.State = default;
         }
     }
 }
