@@ -142,8 +142,9 @@ public sealed partial class CaseGrain : SnapshotGrain<CaseState>, ICaseGrain, ID
         {
             _relay = CaseRelay.Restore(caseId, _detection, Stored.Events, Stored.RaisedAlertIds, Stored.AutoResolvedAlertIds,
                 _clock.GetUtcNow(), effects);
-            if (Stored.UnsentAlerts.Count > 0) _unsentAlerts = [.. Stored.UnsentAlerts];
-            if (Stored.UnsentResolutions.Count > 0) _unsentResolutions = [.. Stored.UnsentResolutions];
+            // The restored lists themselves: the stored object is released below, nothing else holds them.
+            if (Stored.UnsentAlerts.Count > 0) _unsentAlerts = Stored.UnsentAlerts;
+            if (Stored.UnsentResolutions.Count > 0) _unsentResolutions = Stored.UnsentResolutions;
         }
         else
         {
