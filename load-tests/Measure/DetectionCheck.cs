@@ -15,7 +15,8 @@ public sealed record BoardCheck(
     long Duplicates,
     long Unexpected,
     long Updates,
-    long Snapshots);
+    long Snapshots,
+    IReadOnlyList<string>? Examples = null);
 
 /// <summary>Recall and precision of the server's alerts against the relay core's, and the alert latencies.</summary>
 public sealed record DetectionResult(
@@ -120,6 +121,7 @@ public static class DetectionCheck
     private static BoardCheck CheckBoards(IReadOnlyDictionary<string, ExpectedAlert> expected, BoardSubscribers boards, string casePrefix)
     {
         long expectedDeliveries = 0, delivered = 0, missing = 0, duplicates = 0, unexpected = 0, updates = 0, snapshots = 0;
+        var examples = new List<string>();
         foreach (var board in boards.Boards)
         {
             var mine = expected.Values.Where(e => board.Department is null || e.Department == board.Department).Select(e => e.AlertId).ToHashSet(StringComparer.Ordinal);
@@ -128,8 +130,16 @@ public static class DetectionCheck
             {
                 if (!d.Alert.CaseId.StartsWith(casePrefix, StringComparison.Ordinal)) continue;
                 delivered++;
-                if (!got.Add(d.Alert.AlertId)) duplicates++;
-                else if (!mine.Contains(d.Alert.AlertId)) unexpected++;
+                if (!got.Add(d.Alert.AlertId))
+                {
+                    duplicates++;
+                    Example("again", board, d);
+                }
+                else if (!mine.Contains(d.Alert.AlertId))
+                {
+                    unexpected++;
+                    Example("unexpected", board, d);
+                }
             }
 
             expectedDeliveries += mine.Count;
@@ -138,7 +148,17 @@ public static class DetectionCheck
             snapshots += Interlocked.Read(ref board.Snapshots);
         }
 
-        return new BoardCheck(boards.Boards.Count, expectedDeliveries, delivered, missing, duplicates, unexpected, updates, snapshots);
+        return new BoardCheck(boards.Boards.Count, expectedDeliveries, delivered, missing, duplicates, unexpected, updates, snapshots, examples);
+
+        // What went wrong, for the first few: which board, which alert, what it said and when it came.
+        void Example(string what, BoardSubscriber board, Delivery d)
+        {
+            if (examples.Count >= 12) return;
+            expected.TryGetValue(d.Alert.AlertId, out var owed);
+            examples.Add($"{what}: board {board.Number} ({board.Department ?? "floor"}) got {d.Alert.AlertId} " +
+                $"(department {d.Alert.Department}, expected {owed?.Department ?? "none"}, raised {d.Alert.RaisedAt:HH:mm:ss.fff}) " +
+                $"at {d.ReceivedAt:HH:mm:ss.fff}, its delivery {board.Raised.Count(x => x.Alert.AlertId == d.Alert.AlertId)} of the same id");
+        }
     }
 
     /// <summary>

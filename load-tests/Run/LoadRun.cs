@@ -483,6 +483,7 @@ public sealed class LoadRun(RunOptions options)
         }
         if (detection.Boards is { } b && (b.Missing > 0 || b.Duplicates > 0 || b.Unexpected > 0))
             report.Problems.Add($"Boards: {b.Missing} deliveries missing, {b.Duplicates} duplicated, {b.Unexpected} unexpected.");
+        if (detection.Boards?.Examples is { Count: > 0 } examples) report.Problems.AddRange(examples.Select(e => "  " + e));
         if (detection.GeneratorSelfCheck.Count > 0) report.Problems.Add($"Generator self-check: {detection.GeneratorSelfCheck[0]}");
         if (detection.Expected == 0 && options.PlantedPerKind > 0) report.Problems.Add("No planted failure was sent.");
 

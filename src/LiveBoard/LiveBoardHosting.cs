@@ -62,6 +62,7 @@ public static class LiveBoardHosting
         builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = MaxReceiveMessageSize);
         builder.Services.AddSingleton(connection);
         builder.Services.AddSingleton<BoardAudience>();
+        builder.Services.AddSingleton<BoardFollowers>();
         builder.AddBoardAccess(settings);
 
         // After the Orleans client, so it is connected when these start and still connected when they stop.

@@ -14,7 +14,7 @@ public sealed class AlertFanOutTests
     public async Task A_send_that_never_finishes_does_not_hold_up_the_next_changes()
     {
         var hub = new RecordingHub { Stuck = 1 };
-        using var fanOut = new AlertFanOut(hub, NullLogger<AlertFanOut>.Instance);
+        using var fanOut = new AlertFanOut(hub, EveryAudienceFollowed(), NullLogger<AlertFanOut>.Instance);
         await fanOut.StartAsync(CancellationToken.None);
 
         await fanOut.OnAlerts([new AlertChange(NewAlert("a-1", "Billing"), Raised: true)]);
@@ -41,7 +41,7 @@ public sealed class AlertFanOutTests
     public async Task A_batch_reaches_each_batched_group_as_at_most_one_alertsRaised_then_one_alertsUpdated()
     {
         var hub = new RecordingHub();
-        using var fanOut = new AlertFanOut(hub, NullLogger<AlertFanOut>.Instance);
+        using var fanOut = new AlertFanOut(hub, EveryAudienceFollowed(), NullLogger<AlertFanOut>.Instance);
         await fanOut.StartAsync(CancellationToken.None);
 
         var acknowledged = NewAlert("a-1", "Billing") with { Status = AlertStatus.Acknowledged };
@@ -78,6 +78,24 @@ public sealed class AlertFanOutTests
     }
 
     [Fact]
+    public async Task An_audience_nobody_follows_gets_no_send()
+    {
+        var hub = new RecordingHub();
+        var followers = new BoardFollowers();
+        followers.Follow("billing-wall", BoardGroups.For("Billing", batched: true));
+        followers.Follow("sales-tablet", BoardGroups.For("Sales"));
+        using var fanOut = new AlertFanOut(hub, followers, NullLogger<AlertFanOut>.Instance);
+        await fanOut.StartAsync(CancellationToken.None);
+
+        await fanOut.OnAlerts([new AlertChange(NewAlert("a-1", "Billing"), Raised: true), new AlertChange(NewAlert("s-1", "Sales"), Raised: true)]);
+
+        await hub.WaitForAsync(2);
+        await Task.Delay(100); // room for a send too many
+        Assert.Equal(["alertRaised s-1 sales-tablet", "alertsRaised a-1 billing-wall"], hub.Sent);
+        await fanOut.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public async Task Unfinished_sends_wait_only_past_the_limit_and_failures_are_reported()
     {
         var failures = new List<Exception>();
@@ -100,6 +118,22 @@ public sealed class AlertFanOutTests
         Assert.Equal(1, sends.Count);
     }
 
+    /// <summary>One connection follows each audience of the floor and these departments, named after it, so a send reads as its audiences.</summary>
+    private static BoardFollowers EveryAudienceFollowed()
+    {
+        var followers = new BoardFollowers();
+        foreach (var department in new string?[] { null, "Billing", "Sales", "Support" })
+        {
+            foreach (var batched in new[] { false, true })
+            {
+                var audience = BoardGroups.For(department, batched);
+                followers.Follow(audience, audience);
+            }
+        }
+
+        return followers;
+    }
+
     private static Alert NewAlert(string id, string department) => new()
     {
         AlertId = id,
@@ -113,7 +147,7 @@ public sealed class AlertFanOutTests
     };
 
     /// <summary>
-    /// Records each send as "message ids groups" (a batch's ids joined by +); the first <see cref="Stuck"/> of them never
+    /// Records each send as "message ids connections" (a batch's ids joined by +); the first <see cref="Stuck"/> of them never
     /// finish (a board that stopped reading).
     /// </summary>
     private sealed class RecordingHub : IHubContext<BoardHub>, IHubClients
@@ -137,7 +171,8 @@ public sealed class AlertFanOutTests
 
         IGroupManager IHubContext<BoardHub>.Groups => throw new NotSupportedException();
 
-        public IClientProxy Groups(IReadOnlyList<string> groupNames) => new Proxy(this, string.Join(',', groupNames));
+        // The feed sends to the connections BoardFollowers lists, never to SignalR groups.
+        public IClientProxy Groups(IReadOnlyList<string> groupNames) => throw new NotSupportedException();
 
         public async Task WaitForAsync(int count)
         {
@@ -176,9 +211,9 @@ public sealed class AlertFanOutTests
 
         public IClientProxy Client(string connectionId) => throw new NotSupportedException();
 
-        IClientProxy IHubClients<IClientProxy>.Clients(IReadOnlyList<string> connectionIds) => throw new NotSupportedException();
+        IClientProxy IHubClients<IClientProxy>.Clients(IReadOnlyList<string> connectionIds) => new Proxy(this, string.Join(',', connectionIds));
 
-        public IClientProxy Group(string groupName) => new Proxy(this, groupName);
+        public IClientProxy Group(string groupName) => throw new NotSupportedException();
 
         public IClientProxy GroupExcept(string groupName, IReadOnlyList<string> excludedConnectionIds) => throw new NotSupportedException();
 

@@ -7,14 +7,14 @@ namespace TopOfHeart.LiveBoard.Feed;
 
 /// <summary>
 /// This LiveBoard's observer in the cluster: each silo hands it batches of alert changes, and it passes them to
-/// the SignalR groups they concern (the whole floor and the alert's department). The silo's call returns at once;
+/// the board connections they concern (those following the whole floor or the alert's department: <see cref="BoardFollowers"/>). The silo's call returns at once;
 /// slow browsers never hold up the cluster, nor each other.
 /// </summary>
 /// <remarks>
-/// Every change is sent in the order it came, each as one SignalR send to its two per-alert groups (the message is
-/// serialized once for both); then the batch goes to the batched groups (<c>SubscribeInBatches</c>) as at most one
-/// <c>alertsRaised</c> and one <c>alertsUpdated</c> per group: <see cref="BatchedChanges"/>. A group nobody is in costs
-/// a lookup. No send waits for the previous one to reach every board: <see cref="OutstandingSends"/>. Each board
+/// Every change is sent in the order it came, each as one SignalR send to the followers of its two per-alert audiences
+/// (the message is serialized once for all); then the batch goes to the batched audiences (<c>SubscribeInBatches</c>) as
+/// at most one <c>alertsRaised</c> and one <c>alertsUpdated</c> per audience: <see cref="BatchedChanges"/>. An audience
+/// nobody follows costs a lookup. No send waits for the previous one to reach every board: <see cref="OutstandingSends"/>. Each board
 /// therefore sees an alert's raise before its updates, and a board that reads slowly only falls behind itself.
 /// </remarks>
 public sealed partial class AlertFanOut : BackgroundService, IBoardObserver
@@ -23,14 +23,16 @@ public sealed partial class AlertFanOut : BackgroundService, IBoardObserver
     public const int MaxUnfinishedSends = 10_000;
 
     private readonly IHubContext<BoardHub> _hub;
+    private readonly BoardFollowers _followers;
     private readonly ILogger<AlertFanOut> _logger;
     private readonly Channel<AlertChange[]> _batches;
     private readonly OutstandingSends _sends;
     private long _droppedBatches;
 
-    public AlertFanOut(IHubContext<BoardHub> hub, ILogger<AlertFanOut> logger)
+    public AlertFanOut(IHubContext<BoardHub> hub, BoardFollowers followers, ILogger<AlertFanOut> logger)
     {
         _hub = hub;
+        _followers = followers;
         _logger = logger;
         _batches = Channel.CreateBounded<AlertChange[]>(
             new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
@@ -52,18 +54,22 @@ public sealed partial class AlertFanOut : BackgroundService, IBoardObserver
             {
                 foreach (var change in batch)
                 {
-                    // Each per-alert connection is in exactly one of these groups, so it gets the change once.
-                    var groups = _hub.Clients.Groups(BoardGroups.Floor, BoardGroups.For(change.Alert.Department));
+                    // Each per-alert connection follows exactly one of these audiences, so it gets the change once.
+                    var followers = _followers.Of(BoardGroups.Floor, BoardGroups.For(change.Alert.Department));
+                    if (followers.Count == 0) continue;
+                    var clients = _hub.Clients.Clients(followers);
                     var message = change.Raised ? BoardMessages.AlertRaised : BoardMessages.AlertUpdated;
-                    await _sends.AddAsync(Send(groups, message, change.Alert, stoppingToken));
+                    await _sends.AddAsync(Send(clients, message, change.Alert, stoppingToken));
                 }
 
                 foreach (var part in BatchedChanges.Split(batch))
                 {
-                    // Each batched connection is in exactly one batched group: the floor's part or its department's.
-                    var group = _hub.Clients.Group(BoardGroups.For(part.Department, batched: true));
-                    if (part.Raised.Count > 0) await _sends.AddAsync(Send(group, BoardMessages.AlertsRaised, part.Raised, stoppingToken));
-                    if (part.Updated.Count > 0) await _sends.AddAsync(Send(group, BoardMessages.AlertsUpdated, part.Updated, stoppingToken));
+                    // Each batched connection follows exactly one batched audience: the floor's part or its department's.
+                    var followers = _followers.Of(BoardGroups.For(part.Department, batched: true));
+                    if (followers.Count == 0) continue;
+                    var clients = _hub.Clients.Clients(followers);
+                    if (part.Raised.Count > 0) await _sends.AddAsync(Send(clients, BoardMessages.AlertsRaised, part.Raised, stoppingToken));
+                    if (part.Updated.Count > 0) await _sends.AddAsync(Send(clients, BoardMessages.AlertsUpdated, part.Updated, stoppingToken));
                 }
             }
         }

@@ -14,7 +14,7 @@ namespace TopOfHeart.LiveBoard.Hubs;
 /// viewer is refused <see cref="Acknowledge"/> and a department supervisor is held to its department.
 /// </summary>
 public sealed partial class BoardHub(
-    IGrainFactory grains, BoardAudience audience, LiveBoardSettings settings, KeyConnections connections, ILogger<BoardHub> logger) : Hub
+    IGrainFactory grains, BoardAudience audience, BoardFollowers followers, LiveBoardSettings settings, KeyConnections connections, ILogger<BoardHub> logger) : Hub
 {
     public const string Path = "/hubs/board";
 
@@ -22,7 +22,6 @@ public sealed partial class BoardHub(
     public const int MaxOpenAlerts = 500;
 
     private const int MaxIdLength = 128;
-    private const string GroupItem = "topofheart.group";
     private const string KeyItem = "topofheart.key";
 
     private BoardCaller Caller => BoardCaller.Of(Context.User, settings.Keys.Count > 0);
@@ -38,9 +37,7 @@ public sealed partial class BoardHub(
         }
 
         audience.Joined();
-        var group = BoardGroups.For(caller.Scope);
-        Context.Items[GroupItem] = group;
-        await Groups.AddToGroupAsync(Context.ConnectionId, group);
+        followers.Follow(Context.ConnectionId, BoardGroups.For(caller.Scope));
         if (audience.LatestSnapshot is { } snapshot) await Clients.Caller.SendAsync(BoardMessages.Board, snapshot);
         await base.OnConnectedAsync();
     }
@@ -48,6 +45,7 @@ public sealed partial class BoardHub(
     public override Task OnDisconnectedAsync(Exception? exception)
     {
         audience.Left();
+        followers.Leave(Context.ConnectionId);
         if (Context.Items.TryGetValue(KeyItem, out var key) && key is string keyId) connections.Release(keyId);
         return base.OnDisconnectedAsync(exception);
     }
@@ -65,17 +63,11 @@ public sealed partial class BoardHub(
     /// </summary>
     public Task SubscribeInBatches(string? department) => FollowAsync(department, batched: true);
 
-    private async Task FollowAsync(string? department, bool batched)
+    private Task FollowAsync(string? department, bool batched)
     {
-        var target = BoardGroups.For(Scoped(Checked(department, "department")), batched);
-        var current = Context.Items[GroupItem] as string;
-        if (current == target) return;
-
-        // Join before leaving: a change in between arrives twice (the page keys alerts by id) rather than never; the same
-        // when a board switches between per-alert messages and batches.
-        await Groups.AddToGroupAsync(Context.ConnectionId, target);
-        if (current is not null) await Groups.RemoveFromGroupAsync(Context.ConnectionId, current);
-        Context.Items[GroupItem] = target;
+        // One step: a change sent meanwhile reaches the board once, in the old form or the new one.
+        followers.Follow(Context.ConnectionId, BoardGroups.For(Scoped(Checked(department, "department")), batched));
+        return Task.CompletedTask;
     }
 
     /// <summary>The alerts still to be dealt with (open or acknowledged), newest first: what a (re)connecting board starts from.</summary>

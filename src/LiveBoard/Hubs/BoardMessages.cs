@@ -18,9 +18,10 @@ public static class BoardMessages
 }
 
 /// <summary>
-/// SignalR groups: every connection is in exactly one, the whole floor or one department, each either per alert or
-/// in batches. An alert sent to its two per-alert groups, and in a batch to its two batched groups, therefore
-/// reaches each interested connection once, in the form that connection asked for.
+/// The audiences a board connection follows (<see cref="BoardFollowers"/>): every connection follows exactly one, the
+/// whole floor or one department, each either per alert or in batches. An alert sent to the followers of its two per-alert
+/// audiences, and in a batch to those of its two batched audiences, therefore reaches each interested connection once, in
+/// the form that connection asked for.
 /// </summary>
 public static class BoardGroups
 {
