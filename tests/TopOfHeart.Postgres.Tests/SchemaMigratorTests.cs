@@ -101,6 +101,38 @@ public sealed class SchemaMigratorTests(PostgresServer server) : IDisposable
     }
 
     [Fact]
+    public async Task A_log_made_before_the_bytewise_ids_keeps_its_events_and_its_keys_once_upgraded()
+    {
+        // The schema as it was before 102: the scripts up to 101, and an event logged under the database's collation.
+        var database = await server.CreateDatabaseAsync();
+        foreach (var script in new DirectoryInfo(SchemaMigrator.DefaultScriptDirectory).GetFiles("*.sql").Where(f => string.CompareOrdinal(f.Name, "102") < 0))
+            script.CopyTo(Path.Combine(scratch.FullName, script.Name));
+        var migrator = new SchemaMigrator(database, NullLogger.Instance);
+        await migrator.ApplyAsync(scratch.FullName);
+        Assert.Equal("\"default\"", await Sql.ScalarAsync<string>(database, Collation("toh_event", "event_id")));
+        const string Insert = "INSERT INTO toh_event (event_id, type, occurred_at, customer_id, case_id) VALUES ('ev-1', 1, now(), 'cust-1', 'case-1')";
+        await Sql.ExecuteAsync(database, Insert);
+        await Sql.ExecuteAsync(database, "INSERT INTO toh_wakeup (case_id, due_at) VALUES ('case-1', now())");
+
+        var applied = await migrator.ApplyAsync();
+
+        Assert.Equal(["102_topofheart_log_write_costs.sql"], applied);
+        foreach (var column in new[] { "event_id", "customer_id", "case_id" })
+            Assert.Equal("\"C\"", await Sql.ScalarAsync<string>(database, Collation("toh_event", column)));
+        Assert.Equal("\"C\"", await Sql.ScalarAsync<string>(database, Collation("toh_wakeup", "case_id")));
+        Assert.Equal("\"default\"", await Sql.ScalarAsync<string>(database, Collation("toh_event", "employee_id")));
+        Assert.Equal("{toast_tuple_target=8160}", await Sql.ScalarAsync<string>(database, "SELECT reloptions::text FROM pg_class WHERE relname = 'toh_pending_batch'"));
+
+        // The event is still there, found through the rebuilt case index, and its id is still a key.
+        Assert.Equal("ev-1", await Sql.ScalarAsync<string>(database, "SELECT event_id FROM toh_event WHERE case_id = 'case-1'"));
+        var duplicate = await Assert.ThrowsAsync<PostgresException>(() => Sql.ExecuteAsync(database, Insert));
+        Assert.Equal(PostgresErrorCodes.UniqueViolation, duplicate.SqlState);
+    }
+
+    private static string Collation(string table, string column) =>
+        $"SELECT attcollation::regcollation::text FROM pg_attribute WHERE attrelid = '{table}'::regclass AND attname = '{column}'";
+
+    [Fact]
     public async Task A_missing_scripts_folder_is_a_clear_error()
     {
         var database = await server.CreateDatabaseAsync();

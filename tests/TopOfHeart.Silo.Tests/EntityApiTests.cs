@@ -184,6 +184,8 @@ public sealed class EntityApiTests(SiloFixture silo) : IClassFixture<SiloFixture
         Assert.True(grains.GetProperty("casesInMemory").GetInt64() >= 1, grains.ToString());
         Assert.True(grains.GetProperty("customersInMemory").GetInt64() >= 1, grains.ToString());
         Assert.True(grains.GetProperty("storedSnapshots").GetInt64() >= 0, grains.ToString());
+        Assert.True(grains.GetProperty("casesActivated").GetInt64() >= grains.GetProperty("casesInMemory").GetInt64(), grains.ToString());
+        Assert.True(grains.GetProperty("customersActivated").GetInt64() >= grains.GetProperty("customersInMemory").GetInt64(), grains.ToString());
         Assert.True(reply.Json.GetProperty("memory").GetProperty("heapBytes").GetInt64() > 0);
     }
 }

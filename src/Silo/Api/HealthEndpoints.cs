@@ -39,12 +39,14 @@ public static class HealthEndpoints
                     gen0MaxBudgetBytes = GC.GetConfigurationVariables().TryGetValue("GCGen0MaxBudget", out var budget) ? budget : null,
                 },
 
-                // Cases and customers held live in this silo, and the snapshots kept of those put away at least once (idle or resolved)
+                // Cases and customers held live in this silo, how many activations they took so far, and the snapshots kept of those put away at least once (idle or resolved)
                 // with the native memory they take (keys and packed states, outside the managed heap).
                 grains = new
                 {
                     casesInMemory = census.CasesInMemory,
                     customersInMemory = census.CustomersInMemory,
+                    casesActivated = census.CasesActivated,
+                    customersActivated = census.CustomersActivated,
                     storedSnapshots = stored?.Count,
                     storedSnapshotBytes = stored?.NativeBytes,
                 },
