@@ -38,16 +38,31 @@ public sealed partial class BoardHub(
 
         audience.Joined();
         followers.Follow(Context.ConnectionId, BoardGroups.For(caller.Scope));
-        if (audience.LatestSnapshot is { } snapshot) await Clients.Caller.SendAsync(BoardMessages.Board, snapshot);
-        await base.OnConnectedAsync();
+        try
+        {
+            if (audience.LatestSnapshot is { } snapshot) await Clients.Caller.SendAsync(BoardMessages.Board, snapshot);
+            await base.OnConnectedAsync();
+        }
+        catch
+        {
+            // SignalR calls OnDisconnectedAsync only for a connection whose OnConnectedAsync finished.
+            Forget();
+            throw;
+        }
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
+        Forget();
+        return base.OnDisconnectedAsync(exception);
+    }
+
+    /// <summary>The connection no longer counts: out of the audience, its alerts and its key's connection slot.</summary>
+    private void Forget()
+    {
         audience.Left();
         followers.Leave(Context.ConnectionId);
         if (Context.Items.TryGetValue(KeyItem, out var key) && key is string keyId) connections.Release(keyId);
-        return base.OnDisconnectedAsync(exception);
     }
 
     /// <summary>
