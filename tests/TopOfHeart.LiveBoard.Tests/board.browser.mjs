@@ -20,14 +20,27 @@ page.on('websocket', (socket) => {
 // Lets the script play a hub whose floor answers late: while window.__boardFrozen is set, every `board` record the hub
 // sends is replaced by the first one that came after the freeze began (so the same `at` again and again), which is what
 // the LiveBoard sends when the floor grain does not answer within its patience. SignalR sets the socket's onmessage.
-await page.addInitScript(() => {
+// The first `board` record comes FIRST_BOARD_LATE_MS late (its `at` moved back by that much), as when the server is busy
+// or the hub sends its latest snapshot to a new connection: the board must not take that delay for the clocks' difference.
+const FIRST_BOARD_LATE_MS = 6_000;
+await page.addInitScript((lateMs) => {
+  window.__firstBoardLateMs = lateMs;
   const Native = window.WebSocket;
   window.WebSocket = class extends Native {
     set onmessage(handler) {
       super.onmessage = (event) => {
-        if (window.__boardFrozen === undefined || typeof event.data !== 'string') return handler(event);
+        const frozen = window.__boardFrozen !== undefined;
+        if ((!frozen && !window.__firstBoardLateMs) || typeof event.data !== 'string') return handler(event);
         const records = event.data.split('\x1e').map((record) => {
           if (!record.includes('"target":"board"')) return record;
+          if (window.__firstBoardLateMs) {
+            const message = JSON.parse(record);
+            const snapshot = message.arguments[0];
+            snapshot.at = new Date(Date.parse(snapshot.at) - window.__firstBoardLateMs).toISOString();
+            window.__firstBoardLateMs = 0;
+            return JSON.stringify(message);
+          }
+          if (!frozen) return record;
           if (window.__boardFrozen === null) window.__boardFrozen = record;
           return window.__boardFrozen;
         });
@@ -39,7 +52,7 @@ await page.addInitScript(() => {
       return super.onmessage;
     }
   };
-});
+}, FIRST_BOARD_LATE_MS);
 
 const card = `#alerts li[data-alert-id="${opt.alert}"]`;
 /** The card's age ("mm:ss" or "h:mm:ss") in seconds. */
@@ -82,6 +95,14 @@ try {
   const ageAfter = await page.locator(`${card} .age`).textContent();
   if (ageBefore === ageAfter) throw new Error(`the alert's age does not tick (${ageBefore} → ${ageAfter})`);
   step(`age ticks: ${ageBefore} → ${ageAfter}`);
+  // The alert was raised after the request went out, so its age is at most the time since; the display ticks once a
+  // second and floors to seconds, so it is at most 2 s short of it, whatever the first snapshot's delay.
+  const sincePosted = (Date.now() - posted) / 1000;
+  const ageShown = await ageSeconds();
+  if (ageShown > Math.ceil(sincePosted) || ageShown < Math.floor(sincePosted) - 2) {
+    throw new Error(`the alert's age reads ${ageShown} s, ${sincePosted.toFixed(1)} s after the ingest request (the first snapshot came ${FIRST_BOARD_LATE_MS} ms late)`);
+  }
+  step(`age ${ageShown} s, ${sincePosted.toFixed(1)} s after the ingest request`);
 
   // While the floor answers late the hub sends its latest snapshot again, `at` unchanged. That says nothing about the
   // server's clock: ages keep the wall clock's pace (the estimate once slid back by each resend's age, and ages froze).

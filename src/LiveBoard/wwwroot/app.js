@@ -19,7 +19,8 @@ const state = {
   cards: new Map(), // alertId -> <li>
   pushLog: null, // alerts pushed while a hydration is in flight
   rates: [],
-  skewMs: null, // server clock minus browser clock, from snapshots
+  skewMs: null, // server clock minus browser clock, from snapshots (see noteServerClock)
+  skewSamples: [], // [{ skew, seen }] of the last SKEW_WINDOW_MS
   lastSnapshotAt: 0,
   lastSnapshotStamp: null, // the `at` of the last snapshot that set skewMs
   knownDepartments: new Set(),
@@ -293,13 +294,27 @@ function tickAges() {
 
 // ---------------------------------------------------------------- board snapshot
 
+// A snapshot's `at` minus the browser's clock when it arrives is the clocks' difference less the time the snapshot
+// took to come (the floor's answer, the hub's tick, the socket): never more than the true difference. So the board
+// takes the largest of the last minute's samples, the one that came quickest. An average would keep the delays: a
+// board whose first snapshot came seconds late (a busy server, the latest snapshot sent on connect) showed ages
+// seconds short, new alerts stuck at 00:00. The window lets a clock that is set back be followed within a minute.
+const SKEW_WINDOW_MS = 60_000;
+function noteServerClock(serverMs) {
+  if (Number.isNaN(serverMs)) return;
+  const seen = Date.now();
+  const samples = state.skewSamples.filter((s) => seen - s.seen <= SKEW_WINDOW_MS);
+  samples.push({ skew: serverMs - seen, seen });
+  state.skewSamples = samples;
+  state.skewMs = Math.max(...samples.map((s) => s.skew));
+}
+
 function renderSnapshot(snapshot) {
   state.lastSnapshotAt = Date.now();
   // A snapshot sent again while the cluster is slow keeps its old `at`: it says nothing about the server's clock.
   if (snapshot.at !== state.lastSnapshotStamp) {
     state.lastSnapshotStamp = snapshot.at;
-    const skew = Date.parse(snapshot.at) - Date.now();
-    state.skewMs = state.skewMs === null ? skew : state.skewMs * 0.8 + skew * 0.2;
+    noteServerClock(Date.parse(snapshot.at));
   }
   if (state.connection?.state === signalR.HubConnectionState.Connected) setConnection('live');
 
