@@ -46,13 +46,13 @@ public sealed class EntityFeedTests(RelayCluster relay) : IClassFixture<RelayClu
     [Fact]
     public async Task On_a_lone_silo_a_customers_story_reaches_it_in_one_call_once_it_is_quiet()
     {
-        var customer = await FeedAStory(relay, "quiet1");
-        await Task.Delay(EntityFeed.Period * 4);
-        Assert.Empty(relay.CustomerCalls.DeliveriesTo(customer));
+        var (customer, fed) = await FeedAStoryTimed(relay, "quiet1");
+        var deliveries = await DeliveriesAsync(relay, customer, 1);
 
-        await Task.Delay(EntityFeed.CustomerQuiet + (EntityFeed.Period * 4));
-        var delivery = Assert.Single(relay.CustomerCalls.DeliveriesTo(customer));
-        Assert.Equal([EventType.CaseOpened, EventType.Interaction], delivery);
+        // Once, with the whole story, and not before the customer had been quiet for its quiet time.
+        var (types, at) = Assert.Single(deliveries);
+        Assert.Equal([EventType.CaseOpened, EventType.Interaction], types);
+        AssertNotBefore(fed + (long)EntityFeed.CustomerQuiet.TotalMilliseconds, at, "the held story");
     }
 
     /// <summary>
@@ -69,15 +69,15 @@ public sealed class EntityFeedTests(RelayCluster relay) : IClassFixture<RelayClu
         _ = feed.Add([first], new TimeSpan?[1]);
         Assert.Equal([first], feed.TakeCustomer(first.CustomerId));
 
+        // Held again once the first hold's note is past due by the time the new event is: the feed's own flushes look at
+        // that note while the new event waits.
         await Task.Delay(EntityFeed.CustomerQuiet * 0.75);
+        var heldAgain = Environment.TickCount64;
         _ = feed.Add([story.Interaction(relay.Now, "Sales")], new TimeSpan?[1]);
 
-        // The first hold's note is past the quiet time now, and the feed's own flushes have looked at it; the new event is not.
-        await Task.Delay(EntityFeed.CustomerQuiet * 0.5);
-        Assert.Empty(relay.CustomerCalls.DeliveriesTo(first.CustomerId));
-
-        await Task.Delay(EntityFeed.CustomerQuiet * 0.5 + (EntityFeed.Period * 4));
-        Assert.Equal([EventType.Interaction], Assert.Single(relay.CustomerCalls.DeliveriesTo(first.CustomerId)));
+        var (types, at) = Assert.Single(await DeliveriesAsync(relay, first.CustomerId, 1));
+        Assert.Equal([EventType.Interaction], types);
+        AssertNotBefore(heldAgain + (long)EntityFeed.CustomerQuiet.TotalMilliseconds, at, "the event held again");
     }
 
     /// <summary>A customer that never goes quiet still hears of its events once they have been held for the longest hold.</summary>
@@ -98,6 +98,36 @@ public sealed class EntityFeedTests(RelayCluster relay) : IClassFixture<RelayClu
         var waited = DateTime.UtcNow - started;
         Assert.NotEmpty(relay.CustomerCalls.DeliveriesTo(customer));
         Assert.InRange(waited, EntityFeed.CustomerMaxHold - TimeSpan.FromSeconds(1), EntityFeed.CustomerMaxHold + TimeSpan.FromSeconds(3));
+    }
+
+    /// <summary>
+    /// Waits, in real time, until a customer has had <paramref name="count"/> feed deliveries (a generous bound: on a
+    /// busy machine the feed's ticks come late) and a moment more for any it should not get; returns them all.
+    /// </summary>
+    internal static async Task<IReadOnlyList<(EventType[] Types, long At)>> DeliveriesAsync(RelayCluster cluster, string customer, int count)
+    {
+        var deadline = DateTime.UtcNow + EntityFeed.CustomerMaxHold + TimeSpan.FromSeconds(20);
+        while (cluster.CustomerCalls.TimedDeliveriesTo(customer).Count < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{customer} had {cluster.CustomerCalls.TimedDeliveriesTo(customer).Count} of {count} deliveries in time");
+            await Task.Delay(20);
+        }
+
+        await Task.Delay(EntityFeed.Period * 4);
+        return cluster.CustomerCalls.TimedDeliveriesTo(customer);
+    }
+
+    /// <summary>A delivery at <paramref name="at"/> came no earlier than <paramref name="earliest"/> (both <see cref="Environment.TickCount64"/>).</summary>
+    internal static void AssertNotBefore(long earliest, long at, string what) =>
+        Assert.True(at >= earliest, $"{what} was delivered {earliest - at} ms before its time");
+
+    /// <summary>As <see cref="FeedAStory"/>, with the moment just before the feed got the story (<see cref="Environment.TickCount64"/>).</summary>
+    internal static async Task<(string Customer, long Fed)> FeedAStoryTimed(RelayCluster cluster, string name)
+    {
+        var feed = cluster.SiloServices.GetRequiredService<EntityFeed>();
+        await feed.FlushAsync();
+        var fed = Environment.TickCount64;
+        return (await FeedAStory(cluster, name), fed);
     }
 
     /// <summary>Gives the first silo's feed a case's opening and one more event of it; returns their customer's id.</summary>

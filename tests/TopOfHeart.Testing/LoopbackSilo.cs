@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
+using Orleans.Configuration;
 using TopOfHeart.Silo;
 
 namespace TopOfHeart.Testing;
@@ -60,7 +61,16 @@ public sealed class LoopbackSilo : IAsyncDisposable
         var clock = fakeClock ? new FakeTimeProvider(DateTimeOffset.UtcNow) : null;
         var (app, problems) = SiloApp.Create([.. args], builder =>
         {
-            if (clock is not null) builder.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock));
+            if (clock is not null)
+            {
+                builder.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock));
+
+                // Orleans drops a request that waited past its response timeout on the real clock; its caller hears of
+                // it only through its own timeout, on this fake clock, which never gets there: a busy machine made a
+                // test wait for ever instead of failing or passing. Late requests are served instead.
+                builder.Services.Configure<SiloMessagingOptions>(o => o.DropExpiredMessages = false);
+            }
+
             services?.Invoke(builder.Services);
         });
         if (app is null) throw new InvalidOperationException("Silo settings refused: " + string.Join("; ", problems));
