@@ -3,15 +3,10 @@ using TopOfHeart.Contracts.Views;
 namespace TopOfHeart.LiveBoard.Hubs;
 
 /// <summary>Who watches this LiveBoard, and the last snapshot it sent them (handed at once to a board that connects).</summary>
-public sealed class BoardAudience
+public sealed class BoardAudience(BoardFollowers followers)
 {
-    private int _connections;
-
-    public int Connections => Volatile.Read(ref _connections);
+    /// <summary>The board connections open now: each follows exactly one audience from its connection to its end.</summary>
+    public int Connections => followers.Count;
 
     public BoardSnapshot? LatestSnapshot { get; set; }
-
-    public void Joined() => Interlocked.Increment(ref _connections);
-
-    public void Left() => Interlocked.Decrement(ref _connections);
 }

@@ -18,7 +18,7 @@ public sealed class BoardFollowers
     private readonly Dictionary<string, string> _audienceOf = new(StringComparer.Ordinal);
     private Dictionary<string, string[]> _members = new(StringComparer.Ordinal);
 
-    /// <summary>How many connections follow an audience.</summary>
+    /// <summary>How many connections follow an audience (each follows one): the board connections open now.</summary>
     public int Count
     {
         get

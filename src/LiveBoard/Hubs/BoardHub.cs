@@ -36,7 +36,6 @@ public sealed partial class BoardHub(
             Context.Items[KeyItem] = keyId;
         }
 
-        audience.Joined();
         followers.Follow(Context.ConnectionId, BoardGroups.For(caller.Scope));
         try
         {
@@ -60,7 +59,6 @@ public sealed partial class BoardHub(
     /// <summary>The connection no longer counts: out of the audience, its alerts and its key's connection slot.</summary>
     private void Forget()
     {
-        audience.Left();
         followers.Leave(Context.ConnectionId);
         if (Context.Items.TryGetValue(KeyItem, out var key) && key is string keyId) connections.Release(keyId);
     }
