@@ -14,7 +14,7 @@ public sealed class EntityFeedClusterTests(TwoSiloRelayCluster relay) : IClassFi
     [Fact]
     public async Task With_another_silo_a_case_opening_reaches_its_customer_at_once_and_the_rest_once_it_is_quiet()
     {
-        var (customer, fed) = await EntityFeedTests.FeedAStoryTimed(relay, "quiet2");
+        var (customer, fed) = await EntityFeedTests.FeedAStory(relay, "quiet2");
         var deliveries = await EntityFeedTests.DeliveriesAsync(relay, customer, 2);
 
         // The opening goes on its own (not held with the rest, or it would have come in one delivery with it), the rest

@@ -46,7 +46,7 @@ public sealed class EntityFeedTests(RelayCluster relay) : IClassFixture<RelayClu
     [Fact]
     public async Task On_a_lone_silo_a_customers_story_reaches_it_in_one_call_once_it_is_quiet()
     {
-        var (customer, fed) = await FeedAStoryTimed(relay, "quiet1");
+        var (customer, fed) = await FeedAStory(relay, "quiet1");
         var deliveries = await DeliveriesAsync(relay, customer, 1);
 
         // Once, with the whole story, and not before the customer had been quiet for its quiet time.
@@ -107,38 +107,33 @@ public sealed class EntityFeedTests(RelayCluster relay) : IClassFixture<RelayClu
     internal static async Task<IReadOnlyList<(EventType[] Types, long At)>> DeliveriesAsync(RelayCluster cluster, string customer, int count)
     {
         var deadline = DateTime.UtcNow + EntityFeed.CustomerMaxHold + TimeSpan.FromSeconds(20);
-        while (cluster.CustomerCalls.TimedDeliveriesTo(customer).Count < count)
+        while (cluster.CustomerCalls.DeliveriesTo(customer).Count < count)
         {
-            Assert.True(DateTime.UtcNow < deadline, $"{customer} had {cluster.CustomerCalls.TimedDeliveriesTo(customer).Count} of {count} deliveries in time");
+            Assert.True(DateTime.UtcNow < deadline, $"{customer} had {cluster.CustomerCalls.DeliveriesTo(customer).Count} of {count} deliveries in time");
             await Task.Delay(20);
         }
 
         await Task.Delay(EntityFeed.Period * 4);
-        return cluster.CustomerCalls.TimedDeliveriesTo(customer);
+        return cluster.CustomerCalls.DeliveriesTo(customer);
     }
 
     /// <summary>A delivery at <paramref name="at"/> came no earlier than <paramref name="earliest"/> (both <see cref="Environment.TickCount64"/>).</summary>
     internal static void AssertNotBefore(long earliest, long at, string what) =>
         Assert.True(at >= earliest, $"{what} was delivered {earliest - at} ms before its time");
 
-    /// <summary>As <see cref="FeedAStory"/>, with the moment just before the feed got the story (<see cref="Environment.TickCount64"/>).</summary>
-    internal static async Task<(string Customer, long Fed)> FeedAStoryTimed(RelayCluster cluster, string name)
-    {
-        var feed = cluster.SiloServices.GetRequiredService<EntityFeed>();
-        await feed.FlushAsync();
-        var fed = Environment.TickCount64;
-        return (await FeedAStory(cluster, name), fed);
-    }
-
-    /// <summary>Gives the first silo's feed a case's opening and one more event of it; returns their customer's id.</summary>
-    internal static async Task<string> FeedAStory(RelayCluster cluster, string name)
+    /// <summary>
+    /// Gives the first silo's feed a case's opening and one more event of it; returns their customer's id and the moment
+    /// just before the feed got them (<see cref="Environment.TickCount64"/>, the feed's clock for its hold times).
+    /// </summary>
+    internal static async Task<(string Customer, long Fed)> FeedAStory(RelayCluster cluster, string name)
     {
         var feed = cluster.SiloServices.GetRequiredService<EntityFeed>();
         await feed.FlushAsync(); // the feed has looked at the cluster's membership
         var story = new Script(name);
         var events = new[] { story.Opened(cluster.Now, "Sales"), story.Interaction(cluster.Now, "Sales") };
+        var fed = Environment.TickCount64;
         _ = feed.Add(events, new TimeSpan?[events.Length]);
-        return events[0].CustomerId;
+        return (events[0].CustomerId, fed);
     }
 
     /// <summary>A customer that only hears from the feed is put away after the delivery, not held for its idle age.</summary>

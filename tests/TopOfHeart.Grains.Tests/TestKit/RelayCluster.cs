@@ -156,15 +156,11 @@ public sealed class CustomerCallFilter : IIncomingGrainCallFilter
 
     public volatile bool Failing;
 
-    /// <summary>The event types of each feed delivery (<see cref="ICustomerGrain.Deliver"/>) to a customer, in order.</summary>
-    public IReadOnlyList<EventType[]> DeliveriesTo(string customerId) =>
-        [.. _deliveries.Where(d => d.Customer == customerId).Select(d => d.Types)];
-
     /// <summary>
-    /// Each feed delivery to a customer with when it reached the grain, on <see cref="Environment.TickCount64"/> (the
-    /// feed's own clock for its hold times).
+    /// The event types of each feed delivery (<see cref="ICustomerGrain.Deliver"/>) to a customer, in order, with when it
+    /// reached the grain, on <see cref="Environment.TickCount64"/> (the feed's own clock for its hold times).
     /// </summary>
-    public IReadOnlyList<(EventType[] Types, long At)> TimedDeliveriesTo(string customerId) =>
+    public IReadOnlyList<(EventType[] Types, long At)> DeliveriesTo(string customerId) =>
         [.. _deliveries.Where(d => d.Customer == customerId).Select(d => (d.Types, d.At))];
 
     public Task Invoke(IIncomingGrainCallContext context)
