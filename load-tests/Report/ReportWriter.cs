@@ -236,6 +236,11 @@ public static class ReportWriter
             {
                 md.AppendLine();
                 md.AppendLine(inv, $"Silo GC during the load: {gc.Gen0Collections:N0} collections ({gc.Gen1Collections:N0} of them gen 1 or older, {gc.Gen2Collections:N0} gen 2), {gc.PausedMs:N0} ms paused in all ({gc.PausedPercent:0.0} % of the load time, {(gc.Gen0Collections > 0 ? gc.PausedMs / gc.Gen0Collections : 0):0.0} ms a collection on average); young-generation budget at most {(gc.Gen0MaxBudgetBytes is { } b ? $"{b / (1024.0 * 1024):0.#} MiB a heap" : "unknown")} (`GCGen0MaxBudget`).");
+                if (gc.Young is { } y)
+                {
+                    md.AppendLine();
+                    md.AppendLine(inv, $"Young collections sampled from `/health` twice a second (a sample, not a count): {Young("gen 0", y.Gen0Sampled, y.Gen0PromotedMedianMiB, y.Gen0PauseMedianMs)}; {Young("gen 1", y.Gen1Sampled, y.Gen1PromotedMedianMiB, y.Gen1PauseMedianMs)}. What a collection promotes is what it found alive and copied up a generation: a pause that grows with it is live state being copied.");
+                }
             }
 
             md.AppendLine();
@@ -252,6 +257,12 @@ public static class ReportWriter
 
         return md.ToString();
     }
+
+    private static string Young(string generation, int sampled, double? promotedMiB, double? pauseMs) =>
+        sampled == 0
+            ? $"no {generation} collection seen"
+            : string.Create(CultureInfo.InvariantCulture,
+                $"{sampled:N0} {generation} collections seen, median {promotedMiB:0.#} MiB promoted and {pauseMs:0} ms paused");
 
     private static void Row(StringBuilder md, string name, LatencySummary s) =>
         md.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {s.Count:N0} | {s.P50:0.0} | {s.P99:0.0} | {s.Max:0.0} |");

@@ -45,7 +45,8 @@ public sealed record GcFigures(
     long Gen2Collections,
     double PausedMs,
     double PausedPercent,
-    long? Gen0MaxBudgetBytes);
+    long? Gen0MaxBudgetBytes,
+    YoungFigures? Young = null);
 
 public sealed record CpuFigures(
     double SiloAvgPercent,

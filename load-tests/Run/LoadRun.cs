@@ -152,7 +152,12 @@ public sealed class LoadRun(RunOptions options)
             var baselineRss = sampler.RssNow("silo");
             var loadFrom = _clock.Elapsed.TotalSeconds;
             var gcBefore = (await ReadHeapAsync(silo.Url, cancellation))?.Gc;
+            using var young = new YoungCollections(silo.Url);
+            using var loadOver = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            var sampling = young.RunAsync(loadOver.Token);
             await DriveAsync(report, silo.Url, traffic, driver, sampler, status, cancellation);
+            await loadOver.CancelAsync();
+            await sampling;
             var gcAfter = (await ReadHeapAsync(silo.Url, cancellation))?.Gc;
             if (gcBefore is not null && gcAfter is not null)
             {
@@ -164,7 +169,8 @@ public sealed class LoadRun(RunOptions options)
                     gcAfter.Gen2Collections - gcBefore.Gen2Collections,
                     Math.Round(pausedMs, 1),
                     seconds > 0 ? Math.Round(pausedMs / (seconds * 1000) * 100, 2) : 0,
-                    gcAfter.Gen0MaxBudgetBytes);
+                    gcAfter.Gen0MaxBudgetBytes,
+                    young.Summary());
             }
 
             status.Enter("letting every story finish");

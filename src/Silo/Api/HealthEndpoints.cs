@@ -13,6 +13,7 @@ public static class HealthEndpoints
             var stored = services.GetKeyedService<IGrainStorage>(StorageNames.RebuiltProvider) as InProcessGrainStorage;
             var status = membership.CurrentStatus;
             var gc = GC.GetGCMemoryInfo();
+            var young = GC.GetGCMemoryInfo(GCKind.Ephemeral);
             var body = new
             {
                 status = status == SiloStatus.Active ? "ok" : "starting",
@@ -37,6 +38,16 @@ public static class HealthEndpoints
                     gen2Collections = GC.CollectionCount(2),
                     pausedMs = GC.GetTotalPauseDuration().TotalMilliseconds,
                     gen0MaxBudgetBytes = GC.GetConfigurationVariables().TryGetValue("GCGen0MaxBudget", out var budget) ? budget : null,
+
+                    // The latest young (gen0 or gen1) collection: what it found alive and moved up, and how long it stopped the silo.
+                    // Sampled over a run, it shows what the pauses are made of (null before the first one).
+                    lastYoung = young.Index == 0 ? null : new
+                    {
+                        index = young.Index,
+                        generation = young.Generation,
+                        promotedBytes = young.PromotedBytes,
+                        pauseMs = young.PauseDurations.ToArray().Sum(p => p.TotalMilliseconds),
+                    },
                 },
 
                 // Cases and customers held live in this silo, how many activations they took so far, and the snapshots kept of those put away at least once (idle or resolved)
