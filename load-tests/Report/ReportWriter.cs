@@ -262,7 +262,7 @@ public static class ReportWriter
         sampled == 0
             ? $"no {generation} collection seen"
             : string.Create(CultureInfo.InvariantCulture,
-                $"{sampled:N0} {generation} collections seen, median {promotedMiB:0.#} MiB promoted and {pauseMs:0} ms paused");
+                $"{sampled:N0} {generation} collection{(sampled == 1 ? "" : "s")} seen, median {promotedMiB:0.#} MiB promoted and {pauseMs:0} ms paused");
 
     private static void Row(StringBuilder md, string name, LatencySummary s) =>
         md.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {s.Count:N0} | {s.P50:0.0} | {s.P99:0.0} | {s.Max:0.0} |");

@@ -155,9 +155,17 @@ public sealed class LoadRun(RunOptions options)
             using var young = new YoungCollections(silo.Url);
             using var loadOver = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             var sampling = young.RunAsync(loadOver.Token);
-            await DriveAsync(report, silo.Url, traffic, driver, sampler, status, cancellation);
-            await loadOver.CancelAsync();
-            await sampling;
+            try
+            {
+                await DriveAsync(report, silo.Url, traffic, driver, sampler, status, cancellation);
+            }
+            finally
+            {
+                // Stopped before its HTTP client goes, whether the load ended or failed.
+                await loadOver.CancelAsync();
+                await sampling;
+            }
+
             var gcAfter = (await ReadHeapAsync(silo.Url, cancellation))?.Gc;
             if (gcBefore is not null && gcAfter is not null)
             {
