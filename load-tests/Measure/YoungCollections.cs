@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 
 namespace TopOfHeart.LoadTests.Measure;
@@ -21,8 +22,10 @@ public sealed class YoungCollections : IDisposable
 {
     private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(500);
 
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
     private readonly HttpClient _http;
-    private readonly Dictionary<long, (int Generation, long PromotedBytes, double PauseMs)> _seen = [];
+    private readonly Dictionary<long, LastYoung> _seen = [];
     private long? _first;
 
     public YoungCollections(Uri silo) => _http = new HttpClient { BaseAddress = silo, Timeout = TimeSpan.FromSeconds(5) };
@@ -48,19 +51,11 @@ public sealed class YoungCollections : IDisposable
     {
         try
         {
-            using var health = JsonDocument.Parse(await _http.GetStringAsync("/health", cancellation));
-            if (!health.RootElement.TryGetProperty("gc", out var gc)
-                || !gc.TryGetProperty("lastYoung", out var young)
-                || young.ValueKind != JsonValueKind.Object)
-                return;
-
-            var index = young.GetProperty("index").GetInt64();
-            _first ??= index;
-            if (index == _first) return;
-            _seen.TryAdd(index, (young.GetProperty("generation").GetInt32(), young.GetProperty("promotedBytes").GetInt64(),
-                young.GetProperty("pauseMs").GetDouble()));
+            if ((await _http.GetFromJsonAsync<Health>("/health", Json, cancellation))?.Gc?.LastYoung is not { } young) return;
+            _first ??= young.Index;
+            if (young.Index != _first) _seen.TryAdd(young.Index, young);
         }
-        catch (Exception ex) when (ex is HttpRequestException or JsonException or KeyNotFoundException
+        catch (Exception ex) when (ex is HttpRequestException or JsonException
                                        || (ex is TaskCanceledException && !cancellation.IsCancellationRequested))
         {
             // A silo busy past the timeout, or starting: this sample is skipped.
@@ -77,12 +72,12 @@ public sealed class YoungCollections : IDisposable
             gen0.Count, MedianMiB(gen0), Median(gen0.Select(y => y.PauseMs)),
             gen1.Count, MedianMiB(gen1), Median(gen1.Select(y => y.PauseMs)));
 
-        static double? MedianMiB(List<(int Generation, long PromotedBytes, double PauseMs)> ys) =>
+        static double? MedianMiB(List<LastYoung> ys) =>
             Median(ys.Select(y => y.PromotedBytes / (1024.0 * 1024)));
     }
 
     /// <summary>The middle value (the mean of the two middle ones for an even count), rounded to 0.1.</summary>
-    public static double? Median(IEnumerable<double> values)
+    private static double? Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToArray();
         if (sorted.Length == 0) return null;
@@ -92,4 +87,11 @@ public sealed class YoungCollections : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+
+    /// <summary>The part of <c>GET /health</c> read here (<c>gc.lastYoung</c>: null before the silo's first young collection).</summary>
+    private sealed record Health(GcPart? Gc);
+
+    private sealed record GcPart(LastYoung? LastYoung);
+
+    private sealed record LastYoung(long Index, int Generation, long PromotedBytes, double PauseMs);
 }
