@@ -23,12 +23,13 @@ git -C "$work/floor" apply "$repo/load-tests/floor/bare-grains.patch"
 dotnet build "$work/floor/TopOfHeart.sln" -c Release -nologo -v quiet
 mkdir -p "$repo/load-tests/reports/floor"
 cd "$work/floor"
+touch "$work/started"
 status=0
 dotnet run --project load-tests -c Release --no-build -- \
   --scenario steady --rate max --seconds 60 --no-live --reports "$repo/load-tests/reports/floor" "$@" || status=$?
-# Mark the run's reports as the floor's, not the product's.
-for report in "$repo/load-tests/reports/floor/latest-steady.md" \
-  "$(ls -t "$repo"/load-tests/reports/floor/steady-*.md | head -1)"; do
+# Mark this run's reports as the floor's, not the product's (only those it wrote: a run that stopped before its report
+# leaves an earlier one as it was).
+find "$repo/load-tests/reports/floor" -maxdepth 1 -name '*steady*.md' -newer "$work/started" | while read -r report; do
   sed -i "1a\\
 \\
 > **Floor experiment** (\\\`load-tests/floor/bare-grains.patch\\\`, TOH_FLOOR_CUSTOMERS=${TOH_FLOOR_CUSTOMERS:-1}): bare grains that only answer, not the product; detection fails by design." "$report"
